@@ -1,0 +1,42 @@
+# MasterTrade Goals: `make run` starts the whole system, `make test` passes the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test stop status clean venv lint bench-snapshots bench-api
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	scripts/run.sh
+
+test: venv
+	scripts/test.sh $(PYTEST_ARGS)
+
+stop:
+	scripts/stack.sh stop
+
+status:
+	scripts/stack.sh status
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench-snapshots: venv
+	scripts/stack.sh start
+	$(PY) bench/snapshots.py $(BENCH_ARGS)
+
+bench-api: venv
+	$(PY) bench/api.py $(BENCH_ARGS)
+
+# Stop everything and delete all local data (database, Redis, logs).
+clean: stop
+	rm -rf var "$$(scripts/stack.sh pg-root)"

@@ -1,0 +1,119 @@
+"""Test plumbing: the test database is created and dropped on PostgreSQL itself;
+every test connection goes through PgBouncer (transaction pooling), like the app."""
+
+import pytest
+from django.db import connections
+from rest_framework.test import APIClient
+
+
+def _force_drop(name: str) -> None:
+    conn = connections["default"]
+    with conn._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+    """Like pytest-django's, but dropping the test database WITH (FORCE): PgBouncer
+    keeps pooled server connections to it (min_pool_size) that would block a plain DROP."""
+    from django.conf import settings
+    from django.test.utils import setup_databases
+
+    default = settings.DATABASES["default"]
+    test_name = default["TEST"]["NAME"]
+    with django_db_blocker.unblock():
+        if not django_db_keepdb:
+            _force_drop(test_name)
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=django_db_keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            for conn, old_name, _destroy in db_cfg:
+                conn.close()
+                conn.settings_dict["NAME"] = old_name
+            _force_drop(test_name)
+
+
+@pytest.fixture
+def user(db):
+    from mastertrade.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    from mastertrade.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real Celery worker (separate process) consuming from the real broker Redis and
+    writing to the test database through PgBouncer."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    from mastertrade.celery import app
+
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
+        "DB_NAME": settings.DATABASES["default"]["NAME"],
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    hostname = f"test-worker-{os.getpid()}@localhost"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "mastertrade",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                hostname,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited: {log.read_text()}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            break
+    else:
+        proc.kill()
+        raise RuntimeError(f"celery worker did not answer a ping: {log.read_text()}")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

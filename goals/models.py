@@ -1,0 +1,130 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from mastertrade.core import clock
+from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, decimal_kwargs
+
+from . import progress
+
+
+class GoalType(models.TextChoices):
+    MONTHLY_RETURN = "monthly_return", "Monthly return (%)"
+    MONTHLY_INCOME = "monthly_income", "Monthly income (money)"
+    PORTFOLIO_VALUE = "portfolio_value", "Portfolio value (money)"
+
+
+class GoalState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class OnAchieved(models.TextChoices):
+    REDUCE = "reduce", "Reduce to the minimum factor"
+    PAUSE = "pause", "Pause new risk (factor 0)"
+
+
+class FinancialGoal(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
+    name = models.CharField(max_length=200)
+    goal_type = models.CharField(max_length=20, choices=GoalType.choices)
+    target_value = models.DecimalField(**decimal_kwargs(AMOUNT))
+    current_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
+    # Highest current_value ever recorded: the reference for the drawdown guard.
+    peak_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
+    # Capital a monthly_return goal's percent is measured against (trades move it by P&L / capital × 100).
+    capital_base = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    start_date = models.DateField(default=clock.today)
+    target_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=GoalState.choices, default=GoalState.ACTIVE)
+    max_drawdown_pct = models.DecimalField(**decimal_kwargs(PERCENT), default=Decimal("15"))
+    min_factor = models.DecimalField(**decimal_kwargs(FACTOR), default=Decimal("0.5"))
+    max_factor = models.DecimalField(**decimal_kwargs(FACTOR), default=Decimal("1.3"))
+    on_achieved = models.CharField(max_length=10, choices=OnAchieved.choices, default=OnAchieved.REDUCE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "financial_goals"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "state"]), models.Index(fields=["state"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(target_value__gt=0), name="goal_target_positive"),
+            models.CheckConstraint(condition=Q(goal_type__in=GoalType.values), name="goal_type_valid"),
+            models.CheckConstraint(condition=Q(state__in=GoalState.values), name="goal_state_valid"),
+            models.CheckConstraint(condition=Q(on_achieved__in=OnAchieved.values), name="goal_on_achieved_valid"),
+            models.CheckConstraint(
+                condition=Q(target_date__isnull=True) | Q(target_date__gt=F("start_date")),
+                name="goal_target_date_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(capital_base__isnull=True) | Q(capital_base__gt=0), name="goal_capital_base_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_drawdown_pct__gt=0) & Q(max_drawdown_pct__lte=100), name="goal_max_drawdown_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_factor__gte=0) & Q(min_factor__lte=1) & Q(max_factor__gte=1) & Q(max_factor__lte=3),
+                name="goal_factor_bounds",
+            ),
+            models.CheckConstraint(condition=Q(peak_value__gte=F("current_value")), name="goal_peak_at_least_current"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Derived values (never stored, never typed in).
+    def progress_pct(self):
+        return progress.progress_pct(self.current_value, self.target_value)
+
+    def expected_pct(self, today=None):
+        return progress.expected_pct(self.start_date, self.target_date, today or clock.today())
+
+    def status(self, today=None) -> str:
+        today = today or clock.today()
+        passed = self.target_date is not None and today > self.target_date
+        return progress.status_for(self.progress_pct(), self.expected_pct(today), passed)
+
+
+class SnapshotSource(models.TextChoices):
+    PERIODIC = "periodic", "Periodic"
+    UPDATE = "update", "Progress update"
+    TRADE = "trade", "Trade"
+
+
+class GoalProgressSnapshot(models.Model):
+    goal = models.ForeignKey(FinancialGoal, on_delete=models.CASCADE, related_name="snapshots")
+    snapshot_at = models.DateTimeField(default=clock.now)
+    # Start of the snapshot period, for periodic rows only: unique per goal.
+    period_start = models.DateTimeField(null=True, blank=True)
+    current_value = models.DecimalField(**decimal_kwargs(AMOUNT))
+    target_value = models.DecimalField(**decimal_kwargs(AMOUNT))
+    progress_pct = models.DecimalField(**decimal_kwargs(PERCENT))
+    status = models.CharField(max_length=10, choices=progress.STATUS_CHOICES)
+    source = models.CharField(max_length=10, choices=SnapshotSource.choices)
+
+    class Meta:
+        db_table = "goal_progress_history"
+        ordering = ["snapshot_at", "id"]
+        indexes = [models.Index(fields=["goal", "snapshot_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal", "period_start"], condition=Q(source="periodic"), name="snapshot_one_periodic_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(source="periodic", period_start__isnull=False)
+                | (~Q(source="periodic") & Q(period_start__isnull=True)),
+                name="snapshot_period_only_for_periodic",
+            ),
+            models.CheckConstraint(condition=Q(source__in=SnapshotSource.values), name="snapshot_source_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=[c for c, _ in progress.STATUS_CHOICES]), name="snapshot_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(target_value__gt=0), name="snapshot_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} @ {self.snapshot_at:%Y-%m-%d %H:%M} ({self.source})"

@@ -1,0 +1,94 @@
+"""Progress, pace and status: the thresholds live here and nowhere else.
+
+Pure functions of numbers and dates. Goal status (shown to people), the sizing
+policy (risk) and the selection policy (strategies) all read these constants.
+
+- progress_pct = current / target × 100, 2 decimals.
+- expected_pct = elapsed fraction of [start_date, target_date] × 100 (None without a deadline).
+- status:   achieved   progress ≥ ACHIEVED_PCT
+            missed     deadline passed (today > target_date) below ACHIEVED_PCT
+            on_track   progress ≥ expected − ON_TRACK_GAP   (or no deadline)
+            at_risk    progress ≥ expected − AT_RISK_GAP
+            behind     otherwise
+- band (what the sizing and selection policies act on, level and pace together):
+            achieved   progress ≥ ACHIEVED_PCT
+            near_goal  progress ≥ NEAR_GOAL_PCT
+            behind     progress < BEHIND_BELOW_PCT, or status would be `behind` by pace
+            on_track   otherwise
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from mastertrade.core.money import quantize
+
+ACHIEVED_PCT = Decimal("100")
+NEAR_GOAL_PCT = Decimal("80")
+BEHIND_BELOW_PCT = Decimal("40")
+ON_TRACK_GAP = Decimal("10")
+AT_RISK_GAP = Decimal("25")
+
+STATUS_ON_TRACK = "on_track"
+STATUS_AT_RISK = "at_risk"
+STATUS_BEHIND = "behind"
+STATUS_ACHIEVED = "achieved"
+STATUS_MISSED = "missed"
+STATUS_CHOICES = [
+    (STATUS_ON_TRACK, "On track"),
+    (STATUS_AT_RISK, "At risk"),
+    (STATUS_BEHIND, "Behind"),
+    (STATUS_ACHIEVED, "Achieved"),
+    (STATUS_MISSED, "Missed"),
+]
+
+BAND_BEHIND = "behind"
+BAND_ON_TRACK = "on_track"
+BAND_NEAR_GOAL = "near_goal"
+BAND_ACHIEVED = "achieved"
+
+
+def progress_pct(current: Decimal, target: Decimal) -> Decimal:
+    return quantize(current / target * 100, 2)
+
+
+def expected_pct(start: dt.date, deadline: dt.date | None, today: dt.date) -> Decimal | None:
+    if deadline is None:
+        return None
+    total = (deadline - start).days
+    if total <= 0:
+        return Decimal("100.00")
+    elapsed = min(max((today - start).days, 0), total)
+    return quantize(Decimal(elapsed) / Decimal(total) * 100, 2)
+
+
+def status_for(progress: Decimal, expected: Decimal | None, deadline_passed: bool) -> str:
+    if progress >= ACHIEVED_PCT:
+        return STATUS_ACHIEVED
+    if deadline_passed:
+        return STATUS_MISSED
+    if expected is None or progress >= expected - ON_TRACK_GAP:
+        return STATUS_ON_TRACK
+    if progress >= expected - AT_RISK_GAP:
+        return STATUS_AT_RISK
+    return STATUS_BEHIND
+
+
+def band_for(progress: Decimal, expected: Decimal | None) -> str:
+    if progress >= ACHIEVED_PCT:
+        return BAND_ACHIEVED
+    if progress >= NEAR_GOAL_PCT:
+        return BAND_NEAR_GOAL
+    if progress < BEHIND_BELOW_PCT or status_for(progress, expected, False) == STATUS_BEHIND:
+        return BAND_BEHIND
+    return BAND_ON_TRACK
+
+
+def status_sql(progress: str, expected: str, deadline_passed: str) -> str:
+    """`status_for` as a SQL CASE over three SQL expressions (for set-based snapshots)."""
+    return (
+        f"CASE WHEN {progress} >= {ACHIEVED_PCT} THEN '{STATUS_ACHIEVED}'"
+        f" WHEN {deadline_passed} THEN '{STATUS_MISSED}'"
+        f" WHEN {expected} IS NULL OR {progress} >= {expected} - {ON_TRACK_GAP} THEN '{STATUS_ON_TRACK}'"
+        f" WHEN {progress} >= {expected} - {AT_RISK_GAP} THEN '{STATUS_AT_RISK}'"
+        f" ELSE '{STATUS_BEHIND}' END"
+    )

@@ -1,0 +1,20 @@
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import FinancialGoal, GoalProgressSnapshot
+
+
+def goal_list_for_user(*, user) -> QuerySet[FinancialGoal]:
+    return FinancialGoal.objects.filter(owner=user).order_by("-created_at", "-id")
+
+
+def goal_get_for_user(*, user, goal_id) -> FinancialGoal:
+    """The only way API code reaches a goal: someone else's (or no) goal is a 404."""
+    try:
+        return FinancialGoal.objects.get(owner=user, pk=int(goal_id))
+    except (FinancialGoal.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such goal.") from None
+
+
+def goal_history(*, goal: FinancialGoal) -> QuerySet[GoalProgressSnapshot]:
+    return GoalProgressSnapshot.objects.filter(goal=goal).order_by("snapshot_at", "id")

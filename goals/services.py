@@ -1,0 +1,172 @@
+"""Every write to goals and their history, each in one transaction."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import ProtectedError
+
+from mastertrade.core import clock
+from mastertrade.core.errors import ApplicationError, Conflict
+from mastertrade.core.money import AMOUNT, quantize
+
+from . import progress
+from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, SnapshotSource
+
+UPDATABLE_FIELDS = {
+    "name",
+    "target_value",
+    "start_date",
+    "target_date",
+    "capital_base",
+    "state",
+    "max_drawdown_pct",
+    "min_factor",
+    "max_factor",
+    "on_achieved",
+}
+
+
+def goal_create(
+    *, owner, name: str, goal_type: str, target_value: Decimal, current_value: Decimal = Decimal("0"), **fields
+) -> FinancialGoal:
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise ApplicationError(f"Unknown goal fields: {', '.join(sorted(unknown))}.")
+    goal = FinancialGoal(
+        owner=owner,
+        name=name,
+        goal_type=goal_type,
+        target_value=target_value,
+        current_value=current_value,
+        peak_value=current_value,
+        **fields,
+    )
+    if goal.start_date is None:
+        goal.start_date = clock.today()
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise ApplicationError(f"These goal fields cannot be changed: {', '.join(sorted(unknown))}.")
+    goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+def goal_delete(*, goal: FinancialGoal) -> None:
+    try:
+        with transaction.atomic():
+            goal.delete()
+    except ProtectedError:
+        raise Conflict(
+            "This goal has sizing decisions or strategy selections in the audit log and cannot be deleted; "
+            "archive it instead (PATCH state=archived).",
+            code="goal_has_audit_log",
+        ) from None
+
+
+def _snapshot(goal: FinancialGoal, *, source: str, at: dt.datetime) -> GoalProgressSnapshot:
+    return GoalProgressSnapshot.objects.create(
+        goal=goal,
+        snapshot_at=at,
+        current_value=goal.current_value,
+        target_value=goal.target_value,
+        progress_pct=goal.progress_pct(),
+        status=goal.status(clock.today(at)),
+        source=source,
+    )
+
+
+@transaction.atomic
+def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.datetime | None = None) -> FinancialGoal:
+    """Set the goal's current value and write a `update` history row, in one transaction."""
+    now = now or clock.now()
+    goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
+    goal.current_value = current_value
+    goal.peak_value = max(goal.peak_value, current_value)
+    goal.full_clean(exclude=["owner"], validate_constraints=False)
+    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
+    return goal
+
+
+def goal_trade_delta(*, goal: FinancialGoal, profit_loss: Decimal) -> Decimal:
+    """How much a closed trade's P&L moves this goal's current_value."""
+    if goal.goal_type == GoalType.MONTHLY_RETURN:
+        if not goal.capital_base:
+            raise ApplicationError(
+                "Trades can only be linked to a monthly_return goal that has a capital_base.",
+                code="validation_error",
+                errors={"goal": ["This monthly_return goal has no capital_base; set one to link trades."]},
+            )
+        return quantize(profit_loss / goal.capital_base * 100, AMOUNT[1])
+    return profit_loss
+
+
+def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | None = None) -> FinancialGoal:
+    """Move a goal by a closed trade's P&L and write a `trade` history row.
+
+    Must run inside the caller's transaction: the row lock serialises concurrent
+    writers, so no update is lost."""
+    now = now or clock.now()
+    goal = FinancialGoal.objects.select_for_update().get(pk=goal_id)
+    goal.current_value = goal.current_value + goal_trade_delta(goal=goal, profit_loss=profit_loss)
+    goal.peak_value = max(goal.peak_value, goal.current_value)
+    goal.full_clean(exclude=["owner"], validate_constraints=False)
+    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    _snapshot(goal, source=SnapshotSource.TRADE, at=now)
+    return goal
+
+
+def snapshot_period_start(now: dt.datetime, interval_seconds: int | None = None) -> dt.datetime:
+    interval = interval_seconds or settings.GOAL_SNAPSHOT_INTERVAL_SECONDS
+    epoch = int(now.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % interval, tz=dt.UTC)
+
+
+SNAPSHOT_SQL = """
+INSERT INTO goal_progress_history
+    (goal_id, snapshot_at, period_start, current_value, target_value, progress_pct, status, source)
+SELECT g.id, %(now)s, %(period)s, g.current_value, g.target_value, p.pct, {status}, 'periodic'
+FROM financial_goals g
+CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
+CROSS JOIN LATERAL (SELECT CASE
+        WHEN g.target_date IS NULL THEN NULL
+        WHEN g.target_date <= g.start_date THEN 100.00
+        ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
+                   / (g.target_date - g.start_date) * 100, 2)
+    END AS pct) e
+WHERE g.state = 'active'
+ON CONFLICT (goal_id, period_start) WHERE source = 'periodic' DO NOTHING
+"""
+
+
+def goals_snapshot(*, now: dt.datetime | None = None) -> int:
+    """Write one `periodic` row per active goal for the current period, set-based
+    (one statement, however many goals). Running it again in the period adds nothing.
+    Returns the number of rows written."""
+    now = now or clock.now()
+    today = clock.today(now)
+    status = progress.status_sql("p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            SNAPSHOT_SQL.format(status=status),
+            {"now": now, "period": snapshot_period_start(now), "today": today},
+        )
+        return cursor.rowcount
+
+
+def goal_set_state(*, goal: FinancialGoal, state: str) -> FinancialGoal:
+    if state not in GoalState.values:
+        raise ApplicationError(f"Unknown state {state!r}.")
+    return goal_update(goal=goal, state=state)

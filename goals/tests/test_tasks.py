@@ -1,0 +1,45 @@
+"""The snapshot task through a real worker and the real broker, as beat sends it."""
+
+import time
+
+import pytest
+
+from goals.factories import GoalFactory
+from goals.models import GoalProgressSnapshot
+from goals.tasks import snapshot_goals
+from mastertrade.celery import app
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_writes_periodic_snapshots_once_per_period(celery_worker_process):
+    active = GoalFactory.create_batch(3)
+    GoalFactory(state="paused")
+    app.send_task("goals.snapshot_goals")  # exactly what beat sends
+    assert wait_for(lambda: GoalProgressSnapshot.objects.filter(source="periodic").count() == 3)
+    snapshot_goals.delay()
+    snapshot_goals.delay()
+    # Let the worker drain both messages (a ping answers only after the solo pool is free).
+    assert wait_for(
+        lambda: (
+            app.control.inspect(timeout=1).active() not in (None, {})
+            and not any(app.control.inspect(timeout=1).reserved().values())
+        )
+    )
+    time.sleep(0.5)
+    assert sorted(GoalProgressSnapshot.objects.values_list("goal_id", flat=True)) == sorted(g.pk for g in active)
+
+
+def test_beat_schedule_uses_the_interval_setting(settings):
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["snapshot goals every GOAL_SNAPSHOT_INTERVAL_SECONDS"]
+    assert entry["task"] == "goals.snapshot_goals"
+    assert float(entry["schedule"]) == float(settings.GOAL_SNAPSHOT_INTERVAL_SECONDS)

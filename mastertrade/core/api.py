@@ -1,0 +1,42 @@
+"""Shared API pieces: the error schema, throttles, and common OpenAPI responses."""
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+from rest_framework.throttling import UserRateThrottle
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "code": serializers.CharField(help_text="Stable machine-readable error code."),
+        "message": serializers.CharField(help_text="Human-readable summary."),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Messages per field (validation errors only).",
+        ),
+        "request_id": serializers.CharField(required=False),
+    },
+)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+COMMON_ERRORS = {
+    401: error("Not authenticated."),
+    429: error("Too many requests; see Retry-After."),
+}
+READ_ERRORS = {**COMMON_ERRORS, 404: error("No such object (or not yours).")}
+WRITE_ERRORS = {**COMMON_ERRORS, 400: error("Invalid input; messages per field.")}
+
+
+class WriteRateThrottle(UserRateThrottle):
+    """Per-user throttle on writes (API_THROTTLE_WRITE); reads are not throttled."""
+
+    scope = "write"
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)

@@ -1,0 +1,117 @@
+"""One error shape for the whole API: {"code", "message", "errors"?, "request_id"?}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("mastertrade.api")
+
+
+class ApplicationError(Exception):
+    """A business rule said no. `code` is stable and machine-readable."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, *, code: str = "invalid", status_code: int | None = None, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.errors = errors
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class Conflict(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message, code=code)
+
+
+def validation_errors(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    return {"non_field_errors": list(exc.messages)}
+
+
+def _body(code: str, message: str, errors=None, **extra) -> dict:
+    body = {"code": code, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def _drf_errors(detail):
+    if isinstance(detail, dict):
+        return {
+            k: _drf_errors(v) if isinstance(v, dict) else [str(i) for i in (v if isinstance(v, list) else [v])]
+            for k, v in detail.items()
+        }
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(i) for i in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    """DRF exception handler: every error leaves in the same shape."""
+    request = context.get("request")
+    set_rollback()
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(_body("payload_too_large", "The request body is too large."), status=413)
+    elif isinstance(exc, DjangoValidationError):
+        return Response(_body("validation_error", "Invalid input.", validation_errors(exc)), status=400)
+    if isinstance(exc, ApplicationError):
+        return Response(_body(exc.code, exc.message, exc.errors), status=exc.status_code)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(_body("validation_error", "Invalid input.", _drf_errors(exc.detail)), status=400)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        return Response(_body(code, str(detail)), status=exc.status_code, headers=headers)
+    request_id = getattr(getattr(request, "_request", request), "request_id", None)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable (request %s): %s", request_id, exc)
+        return Response(
+            _body("service_unavailable", "The database is unavailable; retry shortly.", request_id=request_id),
+            status=503,
+            headers={"Retry-After": "2"},
+        )
+    if isinstance(exc, DatabaseError):
+        logger.exception("database error (request %s)", request_id)
+    else:
+        logger.exception("unhandled error (request %s)", request_id)
+    return Response({"code": "server_error", "request_id": request_id}, status=500)
+
+
+def json_404(request, exception=None):
+    return JsonResponse(_body("not_found", "Not found."), status=404)
+
+
+def json_500(request):
+    return JsonResponse({"code": "server_error", "request_id": getattr(request, "request_id", None)}, status=500)
+
+
+def json_400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(_body("payload_too_large", "The request body is too large."), status=413)
+    return JsonResponse(_body("bad_request", "Bad request."), status=400)
+
+
+def json_403(request, exception=None):
+    return JsonResponse(_body("permission_denied", "Forbidden."), status=403)

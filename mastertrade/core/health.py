@@ -1,0 +1,47 @@
+"""GET /health/: each dependency's state; 503 when the database is unreachable."""
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        connection.close_if_unusable_or_obsolete()
+        return False
+
+
+def _check_redis(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def health(request):
+    checks = {
+        "database": _check_database(),
+        "cache": _check_redis(settings.REDIS_CACHE_URL),
+        "broker": _check_redis(settings.CELERY_BROKER_URL),
+    }
+    if not checks["database"]:
+        overall, code = "unavailable", 503
+    elif all(checks.values()):
+        overall, code = "ok", 200
+    else:
+        overall, code = "degraded", 200
+    body = {"status": overall, "checks": {name: ("up" if ok else "down") for name, ok in checks.items()}}
+    return JsonResponse(body, status=code)

@@ -1,0 +1,16 @@
+"""pytest: the same real services as `make run`, a separate test database."""
+
+from .base import *  # noqa: F403
+from .base import CACHES, DATABASES, REST_FRAMEWORK, env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "test-only-insecure-key")
+DEBUG = False
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": env("DB_TEST_NAME", "test_mastertrade")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {**CACHES}
+CACHES["default"] = {**CACHES["default"], "KEY_PREFIX": "mt-test"}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"write": "100000/minute", "token": "100000/minute"}}
+
+# A broker database of its own, so tests never feed a `make run` worker (or vice versa).
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6380/1")

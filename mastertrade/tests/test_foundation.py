@@ -1,0 +1,84 @@
+"""The foundation: the app really talks through PgBouncer, /health/ tells the truth,
+migrations are complete, the admin account is created once."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_app_connection_goes_through_pgbouncer(settings):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inet_server_port()")
+        server_port = cursor.fetchone()[0]
+    assert str(connection.connection.info.port) == settings.DATABASES["default"]["PORT"] == "6432"
+    assert str(server_port) == settings.DB_DIRECT_PORT == "5432"
+
+
+@pytest.mark.django_db
+def test_server_side_cursors_are_disabled():
+    assert connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] is True
+    from goals.factories import GoalFactory
+    from goals.models import FinancialGoal
+
+    GoalFactory.create_batch(3)
+    assert len(list(FinancialGoal.objects.iterator(chunk_size=1))) == 3
+
+
+@pytest.mark.django_db
+def test_health_ok(anon):
+    response = anon.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "up", "cache": "up", "broker": "up"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_503_when_database_unreachable(anon):
+    connection.close()
+    original = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = "1"  # nothing listens there
+    try:
+        response = anon.get("/health/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = original
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable" and body["checks"]["database"] == "down"
+    assert "password" not in response.content.decode().lower()
+
+
+def test_health_needs_no_auth_and_is_get_only(client, db):
+    assert client.post("/health/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_one_admin_with_random_password():
+    from django.contrib.auth import get_user_model
+
+    first, second = io.StringIO(), io.StringIO()
+    call_command("ensure_admin", stdout=first)
+    call_command("ensure_admin", stdout=second)
+    assert "password:" in first.getvalue() and second.getvalue() == ""
+    admin = get_user_model().objects.get(is_superuser=True)
+    assert not admin.check_password("admin")
+
+
+def test_production_settings_refuse_to_start_without_secret_key():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, os; django.setup()"],
+        env={"DJANGO_SETTINGS_MODULE": "mastertrade.settings.production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr

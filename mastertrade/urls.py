@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mastertrade.core import errors
+from mastertrade.core.health import health
+
+api_v1 = [
+    path("auth/", include("mastertrade.core.api_urls")),
+    path("goals/", include("goals.api.urls")),
+    path("trades/", include("trades.api.urls")),
+    path("risk/", include("risk.api.urls")),
+    path("strategies/", include("strategies.api.urls")),
+]
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("django_prometheus.urls")),
+]
+
+handler400 = errors.json_400
+handler403 = errors.json_403
+handler404 = errors.json_404
+handler500 = errors.json_500

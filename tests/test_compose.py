@@ -1,0 +1,201 @@
+"""The container stack (docker-compose.yml, Dockerfile) says what DESIGN.md says.
+
+Plain parsing tests: no database, no Docker engine. Run on their own with
+`.venv/bin/python -m pytest tests/test_compose.py -p no:django -q`.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
+
+
+def _command(service) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def _healthcheck(service) -> str:
+    test = service["healthcheck"]["test"]
+    return " ".join(test) if isinstance(test, list) else test
+
+
+def _environment(service) -> dict:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def _depends_on(service) -> dict:
+    deps = service.get("depends_on", {})
+    if isinstance(deps, list):
+        return {name: {"condition": "service_started"} for name in deps}
+    return deps
+
+
+def test_expected_services_and_volumes(compose, services):
+    expected = {"postgres", "pgbouncer", "redis", "redis-broker"} | set(APP_SERVICES)
+    assert expected <= set(services)
+    assert {"postgres_data", "redis_data", "redis_broker_data"} <= set(compose["volumes"])
+
+
+def test_postgres(services):
+    postgres = services["postgres"]
+    assert postgres["image"].startswith("postgres:15")
+    env = _environment(postgres)
+    assert env["POSTGRES_DB"] == "mastertrade"
+    assert env["POSTGRES_USER"] == "mastertrade"
+    assert "--auth-host=scram-sha-256" in env["POSTGRES_INITDB_ARGS"]
+    assert "postgres_data:/var/lib/postgresql/data" in postgres["volumes"]
+    assert "pg_isready" in _healthcheck(postgres)
+    assert postgres["healthcheck"]["interval"] == "10s"
+
+
+def test_pgbouncer_pools_in_transaction_mode(services):
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["image"].startswith("edoburu/pgbouncer")
+    env = _environment(pgbouncer)
+    assert env["POOL_MODE"] == "transaction"
+    assert env["MAX_CLIENT_CONN"] == "100"
+    assert env["DEFAULT_POOL_SIZE"] == "20"
+    assert env["MIN_POOL_SIZE"] == "5"
+    assert env["RESERVE_POOL_SIZE"] == "5"
+    assert env["MAX_DB_CONNECTIONS"] == "50"
+    assert env["AUTH_TYPE"] == "scram-sha-256"
+    assert env["LISTEN_PORT"] == "6432"
+    assert env["DB_HOST"] == "postgres"
+    assert "6432:6432" in [str(port) for port in pgbouncer["ports"]]
+
+
+def test_pgbouncer_waits_for_healthy_postgres_and_has_a_healthcheck(services):
+    pgbouncer = services["pgbouncer"]
+    assert _depends_on(pgbouncer)["postgres"]["condition"] == "service_healthy"
+    assert "6432" in _healthcheck(pgbouncer)
+
+
+def test_redis_cache_is_bounded_lru(services):
+    redis = services["redis"]
+    assert redis["image"] == "redis:7-alpine"
+    assert "6379:6379" in [str(port) for port in redis["ports"]]
+    assert "redis_data:/data" in redis["volumes"]
+    command = _command(redis)
+    assert "--maxmemory 2gb" in command
+    assert "allkeys-lru" in command
+    assert "--appendonly yes" in command
+    healthcheck = _healthcheck(redis)
+    assert "redis-cli" in healthcheck
+    assert "ping" in healthcheck
+    assert redis["healthcheck"]["interval"] == "10s"
+
+
+def test_broker_is_a_separate_redis_that_never_evicts(services):
+    broker = services["redis-broker"]
+    assert broker["image"].startswith("redis:7")
+    command = _command(broker)
+    assert "noeviction" in command
+    assert "allkeys-lru" not in command
+    assert "--appendonly yes" in command
+    assert "redis_broker_data:/data" in broker["volumes"]
+    healthcheck = _healthcheck(broker)
+    assert "redis-cli" in healthcheck
+    assert "ping" in healthcheck
+
+
+def test_compose_file_explains_the_two_redis_instances():
+    text = COMPOSE_FILE.read_text().lower()
+    assert "evict" in text
+    assert "broker" in text
+
+
+def test_app_services_are_built_from_the_dockerfile(services):
+    assert DOCKERFILE.is_file()
+    for name in APP_SERVICES:
+        service = services[name]
+        build = service.get("build")
+        context = build.get("context") if isinstance(build, dict) else build
+        assert context in (".", "./"), f"{name}: build from the project Dockerfile"
+
+
+def test_app_services_use_pgbouncer_and_the_two_redis(services):
+    for name in APP_SERVICES:
+        env = _environment(services[name])
+        assert env["DJANGO_SETTINGS_MODULE"] == "mastertrade.settings.production"
+        assert env["DB_HOST"] == "pgbouncer"
+        assert env["DB_PORT"] == "6432"
+        assert env["REDIS_CACHE_URL"].startswith("redis://redis:")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis-broker:")
+        assert "DJANGO_SECRET_KEY" in env
+        deps = _depends_on(services[name])
+        assert deps["pgbouncer"]["condition"] == "service_healthy"
+        assert deps["redis-broker"]["condition"] == "service_healthy"
+        assert "redis" in deps
+
+
+def test_app_service_commands(services):
+    web = _command(services["web"])
+    assert "migrate --no-input" in web
+    assert "gunicorn mastertrade.wsgi:application" in web
+    assert "0.0.0.0:8000" in web
+    assert "8000:8000" in [str(port) for port in services["web"]["ports"]]
+    assert "celery -A mastertrade worker" in _command(services["worker"])
+    assert "celery -A mastertrade beat" in _command(services["beat"])
+
+
+def test_dockerfile_basics():
+    text = DOCKERFILE.read_text()
+    assert "FROM python:3.11-slim" in text
+    assert "requirements.txt" in text
+    assert "collectstatic" in text
+    assert "mastertrade.settings.production" in text
+    assert "\nUSER " in text
+    assert "mastertrade.wsgi:application" in text
+    assert (ROOT / ".dockerignore").is_file()
+
+
+def _compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        result = subprocess.run(
+            ["docker", "compose", "version"],
+            check=False,
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def test_docker_compose_config_is_valid():
+    if not _compose_available():
+        pytest.skip("the docker compose CLI plugin is not installed")
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE_FILE), "config", "-q"],
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

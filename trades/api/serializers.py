@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from goals.selectors import goal_get_for_user
+from mastertrade.core.money import AMOUNT, QUANTITY
+from mastertrade.core.serializers import StrictSerializer, decimal_field
+from trades.models import Side, Trade, TradeStatus
+
+
+def strategy_get_for_user(*, user, strategy_id: str):
+    """Resolve a strategy slug among the user's own (trades reads, never writes, strategies)."""
+    model = Trade._meta.get_field("strategy").related_model
+    return model.objects.filter(owner=user, strategy_id=strategy_id).first()
+
+
+class TradeInputSerializer(StrictSerializer):
+    goal = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
+    strategy = serializers.SlugField(required=False, allow_null=True, max_length=64)
+    symbol = serializers.RegexField(
+        r"^[A-Za-z0-9._/:-]{1,32}$",
+        max_length=32,
+        error_messages={"invalid": "Letters, digits and . _ / : - only (1–32)."},
+    )
+    side = serializers.ChoiceField(choices=Side.choices)
+    quantity = decimal_field(QUANTITY, positive=True)
+    entry_price = decimal_field(QUANTITY, positive=True)
+    exit_price = decimal_field(QUANTITY, positive=True, required=False, allow_null=True)
+    profit_loss = decimal_field(AMOUNT, required=False, allow_null=True)
+    entry_time = serializers.DateTimeField()
+    exit_time = serializers.DateTimeField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=TradeStatus.choices, default=TradeStatus.OPEN)
+    external_id = serializers.CharField(required=False, allow_null=True, max_length=100, min_length=1)
+
+    def validate_goal(self, value):
+        if value is None:
+            return None
+        from django.http import Http404
+
+        try:
+            return goal_get_for_user(user=self.context["request"].user, goal_id=value)
+        except Http404:
+            raise serializers.ValidationError("No such goal.") from None
+
+    def validate_strategy(self, value):
+        if value is None:
+            return None
+        strategy = strategy_get_for_user(user=self.context["request"].user, strategy_id=value)
+        if strategy is None:
+            raise serializers.ValidationError("No such strategy.")
+        return strategy
+
+    def validate(self, attrs):
+        errors = {}
+        exit_time = attrs.get("exit_time")
+        if exit_time is not None and exit_time < attrs["entry_time"]:
+            errors["exit_time"] = ["Must not be before entry_time."]
+        if attrs.get("status", TradeStatus.OPEN) == TradeStatus.CLOSED:
+            if attrs.get("exit_price") is None:
+                errors["exit_price"] = ["A closed trade needs an exit_price."]
+        else:
+            for field in ("exit_price", "exit_time", "profit_loss"):
+                if attrs.get(field) is not None:
+                    errors[field] = ["Only a closed trade has this field; send status: closed."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    strategy = serializers.SlugRelatedField(slug_field="strategy_id", read_only=True)
+
+    class Meta:
+        model = Trade
+        fields = [
+            "id",
+            "goal",
+            "strategy",
+            "symbol",
+            "side",
+            "quantity",
+            "entry_price",
+            "exit_price",
+            "profit_loss",
+            "entry_time",
+            "exit_time",
+            "status",
+            "external_id",
+            "created_at",
+        ]
+        read_only_fields = fields

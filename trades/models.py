@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from goals.models import FinancialGoal
+from mastertrade.core.money import AMOUNT, QUANTITY, decimal_kwargs
+
+
+class Side(models.TextChoices):
+    LONG = "LONG", "Long"
+    SHORT = "SHORT", "Short"
+
+
+class TradeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Trade(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trades")
+    goal = models.ForeignKey(FinancialGoal, on_delete=models.SET_NULL, null=True, blank=True, related_name="trades")
+    # A string reference keeps trades free of an import of its sibling `strategies`.
+    strategy = models.ForeignKey(
+        "strategies.StrategyInstance", on_delete=models.SET_NULL, null=True, blank=True, related_name="trades"
+    )
+    symbol = models.CharField(max_length=32)
+    side = models.CharField(max_length=5, choices=Side.choices)
+    quantity = models.DecimalField(**decimal_kwargs(QUANTITY))
+    entry_price = models.DecimalField(**decimal_kwargs(QUANTITY))
+    exit_price = models.DecimalField(**decimal_kwargs(QUANTITY), null=True, blank=True)
+    profit_loss = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    entry_time = models.DateTimeField()
+    exit_time = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=6, choices=TradeStatus.choices, default=TradeStatus.OPEN)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "trades"
+        ordering = ["-entry_time", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-entry_time"]),
+            models.Index(fields=["strategy", "status"]),
+            models.Index(fields=["goal"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="trade_external_id_unique_per_owner",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_quantity_positive"),
+            models.CheckConstraint(condition=Q(entry_price__gt=0), name="trade_entry_price_positive"),
+            models.CheckConstraint(
+                condition=Q(exit_price__isnull=True) | Q(exit_price__gt=0), name="trade_exit_price_positive"
+            ),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="trade_side_valid"),
+            models.CheckConstraint(condition=Q(status__in=TradeStatus.values), name="trade_status_valid"),
+            models.CheckConstraint(
+                condition=Q(exit_time__isnull=True) | Q(exit_time__gte=F("entry_time")),
+                name="trade_exit_not_before_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | Q(exit_price__isnull=False, profit_loss__isnull=False, exit_time__isnull=False),
+                name="trade_closed_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.quantity} {self.symbol}"
