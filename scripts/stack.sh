@@ -41,7 +41,7 @@ pg_root() {
 
 as_pg() {
   # Run a command as the PostgreSQL owner (postgres when root, else ourselves).
-  if is_root; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
+  if is_root; then (cd / && su postgres -s /bin/bash -c "$*"); else bash -c "$*"; fi
 }
 
 deps() {
