@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mastertrade.core import errors
 from mastertrade.core.health import health
+from mastertrade.core.metrics import metrics_view
 
 api_v1 = [
     path("auth/", include("mastertrade.core.api_urls")),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = errors.json_400

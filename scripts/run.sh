@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-.venv/bin/gunicorn mastertrade.wsgi:application --bind "$WEB_BIND" \
+.venv/bin/gunicorn -c gunicorn.conf.py mastertrade.wsgi:application --bind "$WEB_BIND" \
   --workers "${WEB_WORKERS:-2}" --timeout 30 --pid "$VAR/run/web.pid" \
   --access-logfile - --error-logfile - &
 .venv/bin/celery -A mastertrade worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \

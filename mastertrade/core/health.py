@@ -18,7 +18,7 @@ def _check_database() -> bool:
         return False
 
 
-def _check_redis(url: str) -> bool:
+def check_redis(url: str) -> bool:
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
         try:
@@ -34,8 +34,8 @@ def _check_redis(url: str) -> bool:
 def health(request):
     checks = {
         "database": _check_database(),
-        "cache": _check_redis(settings.REDIS_CACHE_URL),
-        "broker": _check_redis(settings.CELERY_BROKER_URL),
+        "cache": check_redis(settings.REDIS_CACHE_URL),
+        "broker": check_redis(settings.CELERY_BROKER_URL),
     }
     if not checks["database"]:
         overall, code = "unavailable", 503

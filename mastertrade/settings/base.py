@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything configurable comes from the
 environment; the defaults match the local stack that `make run` starts."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -105,7 +106,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_CACHE_URL = env("REDIS_CACHE_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, plus hit/miss/failure counters for /metrics.
+        "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "mt"),
         "OPTIONS": {
@@ -202,5 +204,10 @@ LOGGING = {
     "loggers": {"django_redis": {"level": "ERROR"}},
 }
 
+# --- Metrics (GET /metrics): loopback, these networks, or `Authorization: Bearer <METRICS_TOKEN>`.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n, strict=False)) for n in env_list("METRICS_ALLOWED_NETWORKS")]
+# Containers: the Celery worker serves its own metrics on this port (0 = off; `make run`
+# shares PROMETHEUS_MULTIPROC_DIR with the web instead).
+WORKER_METRICS_PORT = int(env("CELERY_METRICS_PORT") or 0)

@@ -1,1 +1,8 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("position-size/", views.PositionSize.as_view(), name="position-size"),
+    path("adjustments/", views.AdjustmentList.as_view(), name="adjustment-list"),
+]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from goals.selectors import goal_get_for_user
+from mastertrade.core.fields import OwnedGoalField
 from mastertrade.core.money import AMOUNT, QUANTITY
 from mastertrade.core.serializers import StrictSerializer, decimal_field
 from trades.models import Side, Trade, TradeStatus
@@ -13,7 +13,7 @@ def strategy_get_for_user(*, user, strategy_id: str):
 
 
 class TradeInputSerializer(StrictSerializer):
-    goal = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
+    goal = OwnedGoalField(required=False, allow_null=True)
     strategy = serializers.SlugField(required=False, allow_null=True, max_length=64)
     symbol = serializers.RegexField(
         r"^[A-Za-z0-9._/:-]{1,32}$",
@@ -29,16 +29,6 @@ class TradeInputSerializer(StrictSerializer):
     exit_time = serializers.DateTimeField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=TradeStatus.choices, default=TradeStatus.OPEN)
     external_id = serializers.CharField(required=False, allow_null=True, max_length=100, min_length=1)
-
-    def validate_goal(self, value):
-        if value is None:
-            return None
-        from django.http import Http404
-
-        try:
-            return goal_get_for_user(user=self.context["request"].user, goal_id=value)
-        except Http404:
-            raise serializers.ValidationError("No such goal.") from None
 
     def validate_strategy(self, value):
         if value is None:

@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from mastertrade.core.fields import OwnedGoalField
+from mastertrade.core.money import AMOUNT, QUANTITY
+from mastertrade.core.serializers import StrictSerializer, decimal_field
+from risk.models import GoalAdjustment
+
+MAX_POSITION = Decimal(10) ** 18
+
+
+class PositionSizeInputSerializer(StrictSerializer):
+    goal = OwnedGoalField()
+    base_position_size = decimal_field(QUANTITY, positive=True, max_value=MAX_POSITION)
+    portfolio_value = decimal_field(AMOUNT, positive=True, required=False, allow_null=True)
+    symbol = serializers.RegexField(r"^[A-Za-z0-9._/:-]{1,32}$", required=False, allow_blank=True, max_length=32)
+
+
+class PositionSizeSerializer(serializers.ModelSerializer):
+    adjustment_id = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta:
+        model = GoalAdjustment
+        fields = [
+            "goal",
+            "base_position_size",
+            "adjusted_size",
+            "adjustment_factor",
+            "stance",
+            "reason",
+            "progress_pct",
+            "adjustment_id",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoalAdjustment
+        fields = [
+            "id",
+            "goal",
+            "symbol",
+            "base_position_size",
+            "portfolio_value",
+            "current_value",
+            "target_value",
+            "progress_pct",
+            "expected_pct",
+            "drawdown_pct",
+            "adjustment_factor",
+            "adjusted_size",
+            "stance",
+            "reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentFilterSerializer(StrictSerializer):
+    goal = OwnedGoalField(required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    page = serializers.IntegerField(required=False, min_value=1)

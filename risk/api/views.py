@@ -1,0 +1,77 @@
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from mastertrade.core.api import COMMON_ERRORS, WRITE_ERRORS, error
+from risk import selectors, services
+
+from .serializers import (
+    AdjustmentFilterSerializer,
+    AdjustmentSerializer,
+    PositionSizeInputSerializer,
+    PositionSizeSerializer,
+)
+
+
+@extend_schema(tags=["risk"])
+class PositionSize(generics.GenericAPIView):
+    serializer_class = PositionSizeSerializer
+
+    @extend_schema(
+        summary="Size a position for a goal",
+        description="How big should this position be, given where the goal stands? `adjusted_size = "
+        "base_position_size × adjustment_factor`; the factor comes from the goal's progress, pace, drawdown "
+        "and risk settings (more risk when behind, normal on track, less near the goal, none past the "
+        "drawdown limit). Every answer is written to the audit log (`adjustment_id`). Paused or archived "
+        "goals answer 409.",
+        request=PositionSizeInputSerializer,
+        responses={200: PositionSizeSerializer, 409: error("The goal is paused or archived."), **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Size 1000", value={"goal": 1, "base_position_size": "1000", "symbol": "BTCUSDT"}, request_only=True
+            ),
+            OpenApiExample(
+                "Answer",
+                response_only=True,
+                value={
+                    "goal": 1,
+                    "base_position_size": "1000.00000000",
+                    "adjusted_size": "1150.00000000",
+                    "adjustment_factor": "1.1500",
+                    "stance": "aggressive",
+                    "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
+                    "limit. Behind the goal: sizing up: factor ×1.1500.",
+                    "progress_pct": "0.0000",
+                    "adjustment_id": 42,
+                },
+            ),
+        ],
+    )
+    def post(self, request):
+        serializer = PositionSizeInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.position_size_decide(**serializer.validated_data)
+        return Response(PositionSizeSerializer(adjustment).data)
+
+
+@extend_schema(tags=["risk"])
+class AdjustmentList(generics.GenericAPIView):
+    serializer_class = AdjustmentSerializer
+
+    @extend_schema(
+        summary="The sizing audit log",
+        description="Your sizing decisions, newest first, paginated; filter by `goal` and a time range "
+        "(`since` inclusive, `until` exclusive). Append-only: decisions are never changed or deleted.",
+        parameters=[
+            OpenApiParameter("goal", int, description="Only this goal's decisions."),
+            OpenApiParameter("since", str, description="ISO 8601 time, inclusive."),
+            OpenApiParameter("until", str, description="ISO 8601 time, exclusive."),
+        ],
+        responses={200: AdjustmentSerializer(many=True), 400: error("Invalid filter."), **COMMON_ERRORS},
+    )
+    def get(self, request):
+        filters = AdjustmentFilterSerializer(data=request.query_params.dict(), context={"request": request})
+        filters.is_valid(raise_exception=True)
+        params = {k: v for k, v in filters.validated_data.items() if k != "page"}
+        page = self.paginate_queryset(selectors.adjustment_list_for_user(user=request.user, **params))
+        return self.get_paginated_response(AdjustmentSerializer(page, many=True).data)
