@@ -146,22 +146,22 @@ CROSS JOIN LATERAL (SELECT CASE
         ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
                    / (g.target_date - g.start_date) * 100, 2)
     END AS pct) e
-WHERE g.state = 'active'
+WHERE g.state = 'active' {only}
 ON CONFLICT (goal_id, period_start) WHERE source = 'periodic' DO NOTHING
 """
 
 
-def goals_snapshot(*, now: dt.datetime | None = None) -> int:
-    """Write one `periodic` row per active goal for the current period, set-based
-    (one statement, however many goals). Running it again in the period adds nothing.
-    Returns the number of rows written."""
+def goals_snapshot(*, now: dt.datetime | None = None, goal_ids: list[int] | None = None) -> int:
+    """Write one `periodic` row per active goal (or per active goal in `goal_ids`) for
+    the current period, set-based (one statement, however many goals). Running it
+    again in the period adds nothing. Returns the number of rows written."""
     now = now or clock.now()
     today = clock.today(now)
     status = progress.status_sql("p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            SNAPSHOT_SQL.format(status=status),
-            {"now": now, "period": snapshot_period_start(now), "today": today},
+            SNAPSHOT_SQL.format(status=status, only="" if goal_ids is None else "AND g.id = ANY(%(ids)s)"),
+            {"now": now, "period": snapshot_period_start(now), "today": today, "ids": list(goal_ids or [])},
         )
         return cursor.rowcount
 

@@ -71,3 +71,10 @@ def test_period_start_floors_to_interval():
     assert snapshot_period_start(NOW, 3600) == dt.datetime(2026, 11, 15, 10, 0, tzinfo=dt.UTC)
     assert snapshot_period_start(NOW, 86400) == dt.datetime(2026, 11, 15, tzinfo=dt.UTC)
     assert progress.ACHIEVED_PCT == 100
+
+
+def test_snapshot_only_some_goals():
+    a, b = GoalFactory(), GoalFactory()
+    assert goals_snapshot(now=NOW, goal_ids=[a.pk]) == 1
+    assert goals_snapshot(now=NOW) == 1  # b only: a already has this period's row
+    assert {r.goal_id for r in GoalProgressSnapshot.objects.all()} == {a.pk, b.pk}
