@@ -199,3 +199,32 @@ def test_docker_compose_config_is_valid():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_prometheus_and_grafana_are_provisioned_from_the_repo(compose, services):
+    prometheus, grafana = services["prometheus"], services["grafana"]
+    assert prometheus["image"].startswith("prom/prometheus:v2.")
+    assert "9090:9090" in [str(port) for port in prometheus["ports"]]
+    assert "./ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    assert grafana["image"].startswith("grafana/grafana:")
+    assert "3000:3000" in [str(port) for port in grafana["ports"]]
+    assert "./ops/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert "./ops/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+    for service in (prometheus, grafana):
+        for volume in service["volumes"]:
+            source = volume.split(":")[0]
+            assert (ROOT / source).exists() if source.startswith("./") else source in compose["volumes"]
+
+
+def test_prometheus_can_scrape_the_web_and_the_worker(services):
+    prometheus = yaml.safe_load((ROOT / "ops" / "prometheus" / "prometheus.yml").read_text())
+    targets = {target for job in prometheus["scrape_configs"] for s in job["static_configs"] for target in s["targets"]}
+    web_env, worker_env = _environment(services["web"]), _environment(services["worker"])
+    # Containers are not loopback: the scraper's network is allowed, and `web` is a valid Host.
+    assert web_env["METRICS_ALLOWED_NETWORKS"]
+    assert "web" in web_env["DJANGO_ALLOWED_HOSTS"]
+    assert "web:8000" in targets
+    assert "-c gunicorn.conf.py" in _command(services["web"])
+    assert f"worker:{worker_env['CELERY_METRICS_PORT']}" in targets
+    assert worker_env["CELERY_METRICS_PORT"] in [str(port) for port in services["worker"]["expose"]]
+    assert worker_env["PROMETHEUS_MULTIPROC_DIR"]

@@ -48,15 +48,19 @@ def _body(code: str, message: str, errors=None, **extra) -> dict:
     return body
 
 
-def _drf_errors(detail):
+def _messages(detail, prefix: str = "") -> list[str]:
+    """Flatten DRF error details (nested for list items and objects) into messages."""
     if isinstance(detail, dict):
-        return {
-            k: _drf_errors(v) if isinstance(v, dict) else [str(i) for i in (v if isinstance(v, list) else [v])]
-            for k, v in detail.items()
-        }
+        return [m for key, value in detail.items() for m in _messages(value, f"{prefix}{key}: ")]
     if isinstance(detail, list):
-        return {"non_field_errors": [str(i) for i in detail]}
-    return {"non_field_errors": [str(detail)]}
+        return [m for item in detail for m in _messages(item, prefix)]
+    return [f"{prefix}{detail}"]
+
+
+def _drf_errors(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    return {"non_field_errors": _messages(detail)}
 
 
 def exception_handler(exc, context):

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from celery.signals import task_failure, task_postrun, worker_process_shutdown, worker_ready
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -170,9 +170,11 @@ def goal_counts() -> dict[tuple[str, str], int]:
     """{(status, state): number of goals}, status computed in SQL exactly as the snapshots do."""
     from goals import progress
 
-    status = progress.status_sql("p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)")
+    status_case = progress.status_sql(
+        "p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(GOALS_SQL.format(status=status), {"today": clock.today()})
+        cursor.execute(GOALS_SQL.format(status=status_case), {"today": clock.today()})
         return {(status, state): count for status, state, count in cursor.fetchall()}
 
 
@@ -184,7 +186,7 @@ class ScrapeTimeCollector:
         try:
             counts = goal_counts()
             database_up = True
-        except DatabaseError:
+        except (DatabaseError, InterfaceError):
             logger.warning("metrics: goals query failed", exc_info=True)
             connection.close_if_unusable_or_obsolete()
             counts, database_up = {}, False

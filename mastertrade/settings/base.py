@@ -192,7 +192,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SizingStanceEnum": "risk.models.Stance",
+        "SelectionStanceEnum": "strategies.models.SelectionStance",
+        "StrategyStatusEnum": "strategies.models.StrategyStatus",
+        "TradeStatusEnum": "trades.models.TradeStatus",
+        "GoalStateEnum": "goals.models.GoalState",
+        "GoalStatusEnum": "goals.progress.STATUS_CHOICES",
+    },
 }
 
 LOGGING = {

@@ -11,6 +11,8 @@ if not SECRET_KEY:
 DEBUG = False
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Prometheus scrapes the container directly over plain HTTP (see /metrics access rules).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)

@@ -2,7 +2,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import generics
 from rest_framework.response import Response
 
-from mastertrade.core.api import COMMON_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 from risk import selectors, services
 
 from .serializers import (
@@ -67,7 +67,7 @@ class AdjustmentList(generics.GenericAPIView):
             OpenApiParameter("since", str, description="ISO 8601 time, inclusive."),
             OpenApiParameter("until", str, description="ISO 8601 time, exclusive."),
         ],
-        responses={200: AdjustmentSerializer(many=True), 400: error("Invalid filter."), **COMMON_ERRORS},
+        responses={200: AdjustmentSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
     )
     def get(self, request):
         filters = AdjustmentFilterSerializer(data=request.query_params.dict(), context={"request": request})

@@ -2,7 +2,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from mastertrade.core.api import COMMON_ERRORS, READ_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 from strategies import selectors, services
 
 from .serializers import (
@@ -130,7 +130,7 @@ class SelectionList(generics.GenericAPIView):
         summary="Recorded selections",
         description="Every selection answer, newest first, paginated; filter with `goal`.",
         parameters=[OpenApiParameter("goal", int, description="Only this goal's selections.")],
-        responses={200: SelectionSerializer(many=True), 400: error("Invalid filter."), **COMMON_ERRORS},
+        responses={200: SelectionSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
     )
     def get(self, request):
         filters = SelectionFilterSerializer(data=request.query_params.dict(), context={"request": request})

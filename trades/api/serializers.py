@@ -56,7 +56,8 @@ class TradeInputSerializer(StrictSerializer):
 
 
 class TradeSerializer(serializers.ModelSerializer):
-    strategy = serializers.SlugRelatedField(slug_field="strategy_id", read_only=True)
+    goal = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    strategy = serializers.SlugRelatedField(slug_field="strategy_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Trade
