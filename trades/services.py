@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from goals.services import goal_apply_trade
-from mastertrade.core import clock
+from mastertrade.core import clock, metrics
 from mastertrade.core.errors import ApplicationError, Conflict
 from mastertrade.core.money import AMOUNT, quantize
 
@@ -123,6 +123,7 @@ def trade_record(
         if existing is None:
             raise
         return _replay(existing, trade, sent)
+    metrics.record_trade(status=status)
     return trade, True
 
 

@@ -7,7 +7,7 @@ import pytest
 from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.tasks import snapshot_goals
-from mastertrade.celery import app
+from mastertrade.celery import app, snapshot_tick_seconds
 
 
 def wait_for(predicate, timeout=20.0):
@@ -38,8 +38,10 @@ def test_worker_writes_periodic_snapshots_once_per_period(celery_worker_process)
     assert sorted(GoalProgressSnapshot.objects.values_list("goal_id", flat=True)) == sorted(g.pk for g in active)
 
 
-def test_beat_schedule_uses_the_interval_setting(settings):
+def test_beat_schedule_follows_the_interval_setting(settings):
     app.loader.import_default_modules()
-    entry = app.conf.beat_schedule["snapshot goals every GOAL_SNAPSHOT_INTERVAL_SECONDS"]
+    entry = app.conf.beat_schedule["snapshot goals (GOAL_SNAPSHOT_INTERVAL_SECONDS)"]
     assert entry["task"] == "goals.snapshot_goals"
-    assert float(entry["schedule"]) == float(settings.GOAL_SNAPSHOT_INTERVAL_SECONDS)
+    assert float(entry["schedule"]) == settings.GOAL_SNAPSHOT_INTERVAL_SECONDS / settings.GOAL_SNAPSHOT_CHECKS_PER_PERIOD
+    settings.GOAL_SNAPSHOT_INTERVAL_SECONDS = 60
+    assert snapshot_tick_seconds(settings) == 10

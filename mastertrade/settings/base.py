@@ -136,6 +136,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DI
 
 # --- Domain settings
 GOAL_SNAPSHOT_INTERVAL_SECONDS = env_int("GOAL_SNAPSHOT_INTERVAL_SECONDS", 3600)
+# Beat sends the (idempotent) snapshot task this many times per period, so a missed send is caught up.
+GOAL_SNAPSHOT_CHECKS_PER_PERIOD = env_int("GOAL_SNAPSHOT_CHECKS_PER_PERIOD", 6)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
