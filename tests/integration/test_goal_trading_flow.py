@@ -1,0 +1,186 @@
+"""The original system's goal-trading scenarios, made real: everything through the
+public REST API, against the real database through PgBouncer. The product computes;
+the tests only assert."""
+
+import datetime as dt
+import time
+from decimal import Decimal
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from mastertrade.celery import app
+from mastertrade.core import clock
+
+
+@pytest.fixture
+def client(user):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return c
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.json()
+    return response.json()
+
+
+def deadline(days=30):
+    return (clock.today() + dt.timedelta(days=days)).isoformat()
+
+
+def create_goal(client, **body):
+    return ok(client.post("/api/v1/goals/", {"name": "goal", "target_date": deadline()} | body, format="json"), 201)
+
+
+def size(client, goal_id, base="1000"):
+    return ok(client.post("/api/v1/risk/position-size/", {"goal": goal_id, "base_position_size": base}, format="json"))
+
+
+def trade(client, **body):
+    payload = {
+        "symbol": "BTCUSDT",
+        "side": "LONG",
+        "quantity": "0.1",
+        "entry_price": "50000",
+        "entry_time": "2026-11-01T10:00:00Z",
+        "status": "closed",
+        "exit_price": "51000",
+        "exit_time": "2026-11-01T11:00:00Z",
+    } | body
+    return client.post("/api/v1/trades/", payload, format="json")
+
+
+@pytest.mark.django_db
+def test_complete_flow(client):
+    goal = create_goal(client, goal_type="monthly_return", target_value="5", capital_base="10000")
+    first = size(client, goal["id"])
+    assert Decimal(first["adjusted_size"]) >= 1000
+
+    ok(
+        client.post(
+            "/api/v1/strategies/",
+            {"strategy_id": "btc-momentum", "name": "BTC momentum", "strategy_type": "momentum"},
+            format="json",
+        ),
+        201,
+    )
+    ok(trade(client, strategy="btc-momentum", profit_loss="100"), 201)  # 2 % of the 5000 position
+    updated = ok(client.post(f"/api/v1/goals/{goal['id']}/progress/", {"current_value": "2.0"}, format="json"))
+    assert Decimal(updated["current_value"]) == Decimal("2.0") and updated["progress_pct"] == "40.00"
+    second = size(client, goal["id"])
+    assert Decimal("0.9") <= Decimal(second["adjustment_factor"]) <= Decimal("1.1")
+
+    for i in range(3):
+        ok(trade(client, strategy="btc-momentum", profit_loss="50", external_id=f"t-{i}"), 201)
+    updated = ok(client.post(f"/api/v1/goals/{goal['id']}/progress/", {"current_value": "4.5"}, format="json"))
+    assert updated["progress_pct"] == "90.00"
+    third = size(client, goal["id"])
+    assert Decimal(third["adjustment_factor"]) < 1 and Decimal(third["adjusted_size"]) < 1000
+
+    log = ok(client.get("/api/v1/risk/adjustments/", {"goal": goal["id"]}))
+    assert [row["id"] for row in log["results"]] == [
+        third["adjustment_id"],
+        second["adjustment_id"],
+        first["adjustment_id"],
+    ]
+
+
+@pytest.mark.django_db
+def test_strategy_selection_by_progress(client):
+    for kind in ("momentum", "mean_reversion", "breakout"):
+        ok(
+            client.post(
+                "/api/v1/strategies/",
+                {"strategy_id": f"test-{kind}", "name": kind, "strategy_type": kind},
+                format="json",
+            ),
+            201,
+        )
+    expectations = {
+        "10": {"test-momentum", "test-breakout"},
+        "50": {"test-momentum", "test-mean_reversion", "test-breakout"},
+        "85": {"test-mean_reversion"},
+    }
+    for current, allowed in expectations.items():
+        goal = create_goal(client, goal_type="monthly_income", target_value="100", current_value=current)
+        answer = ok(client.post("/api/v1/strategies/select/", {"goal": goal["id"]}, format="json"))
+        assert answer["selected_strategy"] in allowed, (current, answer)
+        assert answer["reason"] and len(answer["ranking"]) == 3
+
+
+@pytest.mark.django_db
+def test_risk_adjustment_triggers(client):
+    checks = {
+        "0": lambda f: f >= 1,
+        "25": lambda f: f >= 1,
+        "50": lambda f: Decimal("0.9") <= f <= Decimal("1.1"),
+        "80": lambda f: f <= 1,
+        "95": lambda f: f < 1,
+    }
+    for current, check in checks.items():
+        goal = create_goal(client, goal_type="portfolio_value", target_value="100", current_value=current)
+        factor = Decimal(size(client, goal["id"])["adjustment_factor"])
+        assert check(factor), (current, factor)
+
+
+@pytest.mark.django_db
+def test_progress_history(client):
+    goal = create_goal(client, goal_type="monthly_return", target_value="5.0")
+    for value in ("1.0", "2.0", "3.0", "4.0", "5.0"):
+        ok(client.post(f"/api/v1/goals/{goal['id']}/progress/", {"current_value": value}, format="json"))
+    rows = ok(client.get(f"/api/v1/goals/{goal['id']}/history/"))["results"]
+    assert [Decimal(r["progress_pct"]) for r in rows] == [20, 40, 60, 80, 100]
+    assert [r["source"] for r in rows] == ["update"] * 5
+    assert ok(client.get(f"/api/v1/goals/{goal['id']}/"))["status"] == "achieved"
+
+
+@pytest.mark.django_db
+def test_trades_move_goals(client):
+    goal = create_goal(client, goal_type="monthly_income", target_value="1000")
+    ok(trade(client, goal=goal["id"], profit_loss="120.50", external_id="a"), 201)
+    ok(trade(client, goal=goal["id"], profit_loss="-20.25", external_id="b"), 201)
+    assert ok(trade(client, goal=goal["id"], profit_loss="120.50", external_id="a"))["external_id"] == "a"
+    assert Decimal(ok(client.get(f"/api/v1/goals/{goal['id']}/"))["current_value"]) == Decimal("100.25")
+    assert ok(client.get("/api/v1/trades/"))["count"] == 2
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline_at = time.monotonic() + timeout
+    while time.monotonic() < deadline_at:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_periodic_snapshots_through_a_real_worker(client, celery_worker_process):
+    active = [create_goal(client, goal_type="monthly_income", target_value="100") for _ in range(3)]
+    paused = create_goal(client, goal_type="monthly_income", target_value="100")
+    ok(client.patch(f"/api/v1/goals/{paused['id']}/", {"state": "paused"}, format="json"))
+
+    def periodic_rows():
+        rows = {}
+        for goal in active + [paused]:
+            history = ok(client.get(f"/api/v1/goals/{goal['id']}/history/"))["results"]
+            rows[goal["id"]] = [r for r in history if r["source"] == "periodic"]
+        return rows
+
+    app.send_task("goals.snapshot_goals")  # as beat sends it, through the real broker
+    assert wait_for(lambda: all(len(periodic_rows()[g["id"]]) == 1 for g in active))
+    app.send_task("goals.snapshot_goals")
+    result = app.send_task("goals.snapshot_goals")
+    assert wait_for(lambda: not app.control.inspect(timeout=1).reserved().get(f"test-worker-{_pid()}@localhost"))
+    time.sleep(1)
+    rows = periodic_rows()
+    assert all(len(rows[g["id"]]) == 1 for g in active), rows
+    assert rows[paused["id"]] == []
+    assert result.id
+
+
+def _pid():
+    import os
+
+    return os.getpid()
