@@ -144,6 +144,9 @@ min_pool_size = 5
 reserve_pool_size = 5
 max_db_connections = 50
 server_reset_query =
+; retry a failed server login after 1 s (default 15 s), so the pool recovers quickly
+; after a PostgreSQL restart
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits,options
 logfile = $dir/pgbouncer.log
 pidfile = $pidf
@@ -239,5 +242,14 @@ case "${1:-}" in
   stop-started) stop_started ;;
   status) status ;;
   pg-root) pg_root ;;
-  *) echo "usage: $0 deps|start|stop|stop-started|status|pg-root" >&2; exit 2 ;;
+  # Fault drills (tests/faults): stop or start one service of the stack.
+  stop-service) stop_one "$2" ;;
+  start-service)
+    case $2 in
+      postgres) start_postgres ;;
+      pgbouncer) start_pgbouncer ;;
+      redis-cache) start_redis cache "$REDIS_CACHE_PORT" --maxmemory "$REDIS_CACHE_MAXMEMORY" --maxmemory-policy allkeys-lru ;;
+      redis-broker) start_redis broker "$REDIS_BROKER_PORT" --maxmemory 0 --maxmemory-policy noeviction ;;
+    esac ;;
+  *) echo "usage: $0 deps|start|stop|stop-started|status|pg-root|stop-service NAME|start-service NAME" >&2; exit 2 ;;
 esac

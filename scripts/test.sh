@@ -8,4 +8,11 @@ scripts/stack.sh deps
 scripts/stack.sh start
 trap 'scripts/stack.sh stop-started' EXIT
 .venv/bin/python manage.py collectstatic --no-input -v0
-.venv/bin/python -m pytest "$@"
+if [ $# -gt 0 ]; then
+  .venv/bin/python -m pytest "$@"
+else
+  # Stage 1: the whole suite but the fault drills. Stage 2: the drills, which stop and
+  # start PostgreSQL, PgBouncer and Redis under a live app, on their own.
+  .venv/bin/python -m pytest -m "not faults"
+  .venv/bin/python -m pytest -m faults tests/faults
+fi

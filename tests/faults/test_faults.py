@@ -1,0 +1,275 @@
+"""The faults the service must survive (issue: the original integration suite, made real).
+
+Each drill stops a real service of the local stack and starts it again, so this file
+runs in its own stage of `make test` (marker `faults`), after the main suite."""
+
+import itertools
+import json
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from goals.factories import GoalFactory
+from goals.models import GoalProgressSnapshot
+from goals.services import goals_snapshot
+from strategies.factories import StrategyFactory
+from trades.models import Trade
+
+from .conftest import reconnect_test_db, stack, wait_until
+
+pytestmark = pytest.mark.faults
+
+PNL = Decimal("1.25")
+
+
+class TradingClients:
+    """Threads that keep recording trades (each with an external_id) and asking for
+    sizes, remembering every answer."""
+
+    def __init__(self, http, goal_id: int, threads: int = 3):
+        self.http, self.goal_id = http, goal_id
+        self.stop = threading.Event()
+        self.answers: dict[str, int] = {}
+        self.sizing_codes: list[int] = []
+        self.bodies_5xx: list[str] = []
+        self.counter = itertools.count()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
+
+    def trade_body(self, external_id: str) -> dict:
+        return {
+            "goal": self.goal_id,
+            "symbol": "BTCUSDT",
+            "side": "LONG",
+            "quantity": "1",
+            "entry_price": "100",
+            "exit_price": "101.25",
+            "profit_loss": str(PNL),
+            "status": "closed",
+            "entry_time": "2026-11-01T10:00:00Z",
+            "exit_time": "2026-11-01T11:00:00Z",
+            "external_id": external_id,
+        }
+
+    def run(self):
+        while not self.stop.is_set():
+            external_id = f"fault-{next(self.counter)}"
+            code, body = self.http.call("POST", "/api/v1/trades/", self.trade_body(external_id), timeout=15)
+            sizing, sizing_body = self.http.call(
+                "POST", "/api/v1/risk/position-size/", {"goal": self.goal_id, "base_position_size": "100"}, timeout=15
+            )
+            with self.lock:
+                self.answers[external_id] = code
+                self.sizing_codes.append(sizing)
+                self.bodies_5xx += [b for c, b in ((code, body), (sizing, sizing_body)) if c >= 500]
+            time.sleep(0.05)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+    def retry_failed(self) -> None:
+        for external_id, code in list(self.answers.items()):
+            for _ in range(20):
+                if 200 <= code < 300:
+                    break
+                code, _ = self.http.call("POST", "/api/v1/trades/", self.trade_body(external_id))
+                time.sleep(0.1)
+            self.answers[external_id] = code
+
+
+def setup_trader(http):
+    goal = GoalFactory(goal_type="monthly_income", target_value=Decimal("1000000"))
+    http.token = Token.objects.create(user=goal.owner).key
+    return goal
+
+
+def drill(live_app, service: str):
+    goal = setup_trader(live_app)
+    with TradingClients(live_app, goal.pk) as clients:
+        time.sleep(1.0)
+        stack("stop-service", service)
+        try:
+            time.sleep(1.0)
+            health_code, health_body = live_app.call("GET", "/health/")
+            api_code, api_body = live_app.call("GET", "/api/v1/goals/")
+        finally:
+            stack("start-service", service)
+        recovered_in = wait_until(lambda: live_app.call("GET", f"/api/v1/goals/{goal.pk}/")[0] == 200, 10)
+        time.sleep(1.0)
+    reconnect_test_db()
+    clients.retry_failed()
+    return goal, clients, (health_code, health_body), (api_code, api_body), recovered_in
+
+
+def assert_outage_was_clean(clients, health, api, recovered_in):
+    assert health[0] == 503 and json.loads(health[1])["checks"]["database"] == "down"
+    assert api[0] == 503 and json.loads(api[1])["code"] == "service_unavailable"
+    assert recovered_in is not None and recovered_in <= 5, recovered_in
+    for body in clients.bodies_5xx:
+        assert "Traceback" not in body
+        assert json.loads(body)["code"] == "service_unavailable", body
+    assert 503 in clients.sizing_codes or 503 in clients.answers.values()
+
+
+def assert_every_trade_exactly_once(goal, clients):
+    assert all(200 <= code < 300 for code in clients.answers.values()), clients.answers
+    recorded = list(Trade.objects.filter(goal=goal).values_list("external_id", flat=True))
+    assert sorted(recorded) == sorted(clients.answers)  # every trade, exactly once
+    goal.refresh_from_db()
+    assert goal.current_value == PNL * len(recorded)
+
+
+@pytest.mark.parametrize("service", ["postgres", "pgbouncer"])
+def test_database_restart_loses_nothing_and_doubles_nothing(live_app, service):
+    goal, clients, health, api, recovered_in = drill(live_app, service)
+    assert_outage_was_clean(clients, health, api, recovered_in)
+    assert_every_trade_exactly_once(goal, clients)
+
+
+def test_cache_redis_down_is_not_a_dependency(live_app):
+    goal = setup_trader(live_app)
+    StrategyFactory(owner=goal.owner, strategy_id="m", strategy_type="momentum")
+    stack("stop-service", "redis-cache")
+    try:
+        sizing = live_app.call("POST", "/api/v1/risk/position-size/", {"goal": goal.pk, "base_position_size": "10"})
+        selection = live_app.call("POST", "/api/v1/strategies/select/", {"goal": goal.pk})
+        trade = live_app.call(
+            "POST",
+            "/api/v1/trades/",
+            {
+                "strategy": "m",
+                "symbol": "X",
+                "side": "LONG",
+                "quantity": "1",
+                "entry_price": "10",
+                "exit_price": "12",
+                "status": "closed",
+                "entry_time": "2026-11-01T10:00:00Z",
+            },
+        )
+        performance = live_app.call("GET", "/api/v1/strategies/m/")
+        health = live_app.call("GET", "/health/")
+    finally:
+        stack("start-service", "redis-cache")
+    assert sizing[0] == 200 and json.loads(sizing[1])["stance"] == "aggressive"
+    assert selection[0] == 200 and json.loads(selection[1])["selected_strategy"] == "m"
+    assert trade[0] == 201
+    assert performance[0] == 200 and json.loads(performance[1])["performance"]["total_pnl"] == "2.0000"
+    assert health[0] == 200 and json.loads(health[1])["checks"]["cache"] == "down"
+
+
+def test_snapshot_executed_twice_for_a_period_writes_once(transactional_db):
+    goals = GoalFactory.create_batch(5)
+    errors = []
+
+    def run():
+        try:
+            goals_snapshot()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            reconnect_test_db()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]  # concurrent redeliveries
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    goals_snapshot()  # and a late one
+    assert errors == []
+    assert sorted(GoalProgressSnapshot.objects.values_list("goal_id", flat=True)) == sorted(g.pk for g in goals)
+
+
+@pytest.fixture
+def worker_and_beat(transactional_db, tmp_path):
+    """A real Celery worker and beat with a 6-second snapshot period (a tick every 2 s)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
+        "DB_NAME": settings.DATABASES["default"]["NAME"],
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6380/2",
+        "TEST_CELERY_BROKER_URL": "redis://127.0.0.1:6380/2",
+        "GOAL_SNAPSHOT_INTERVAL_SECONDS": "6",
+        "GOAL_SNAPSHOT_CHECKS_PER_PERIOD": "3",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    celery = [sys.executable, "-m", "celery", "-A", "mastertrade"]
+    procs = [
+        subprocess.Popen(
+            celery
+            + [
+                "worker",
+                "--pool",
+                "solo",
+                "--hostname",
+                f"faults-{os.getpid()}@localhost",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=open(tmp_path / "worker.log", "w"),
+            stderr=subprocess.STDOUT,
+        ),  # noqa: SIM115
+        subprocess.Popen(
+            celery + ["beat", "--schedule", str(tmp_path / "beat-schedule")],
+            env=env,
+            stdout=open(tmp_path / "beat.log", "w"),
+            stderr=subprocess.STDOUT,
+        ),  # noqa: SIM115
+    ]
+    yield tmp_path
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_broker_down_api_keeps_answering_and_snapshots_catch_up(live_app, worker_and_beat):
+    from goals.services import snapshot_period_start
+
+    goals = GoalFactory.create_batch(3)
+    live_app.token = Token.objects.create(user=goals[0].owner).key
+
+    def periodic_periods():
+        return list(GoalProgressSnapshot.objects.filter(source="periodic").values_list("goal_id", "period_start"))
+
+    assert wait_until(lambda: len({g for g, _ in periodic_periods()}) == 3, 30), worker_and_beat / "beat.log"
+    stack("stop-service", "redis-broker")
+    try:
+        time.sleep(1)
+        api = live_app.call("GET", "/api/v1/goals/")
+        health = live_app.call("GET", "/health/")
+        time.sleep(7)  # more than a whole period without a broker
+    finally:
+        stack("start-service", "redis-broker")
+    back_at = time.time()
+    assert api[0] == 200
+    assert health[0] == 200 and json.loads(health[1])["checks"]["broker"] == "down"
+
+    def caught_up():
+        import datetime as dt
+
+        period = snapshot_period_start(dt.datetime.fromtimestamp(time.time(), tz=dt.UTC), 6)
+        return period.timestamp() >= back_at - 6 and sum(1 for _, p in periodic_periods() if p == period) == 3
+
+    assert wait_until(caught_up, 30), (worker_and_beat / "worker.log").read_text()[-3000:]
+    rows = periodic_periods()
+    assert len(rows) == len(set(rows))  # none doubled
