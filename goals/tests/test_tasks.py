@@ -42,6 +42,8 @@ def test_beat_schedule_follows_the_interval_setting(settings):
     app.loader.import_default_modules()
     entry = app.conf.beat_schedule["snapshot goals (GOAL_SNAPSHOT_INTERVAL_SECONDS)"]
     assert entry["task"] == "goals.snapshot_goals"
-    assert float(entry["schedule"]) == settings.GOAL_SNAPSHOT_INTERVAL_SECONDS / settings.GOAL_SNAPSHOT_CHECKS_PER_PERIOD
+    assert (
+        float(entry["schedule"]) == settings.GOAL_SNAPSHOT_INTERVAL_SECONDS / settings.GOAL_SNAPSHOT_CHECKS_PER_PERIOD
+    )
     settings.GOAL_SNAPSHOT_INTERVAL_SECONDS = 60
     assert snapshot_tick_seconds(settings) == 10
