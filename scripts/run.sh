@@ -9,6 +9,7 @@ WEB_BIND="${WEB_BIND:-127.0.0.1:8000}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-mastertrade.settings.local}"
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$VAR/prometheus}"
 
+export STACK_SESSION="run-$$"
 scripts/stack.sh start
 mkdir -p "$VAR/run" "$VAR/log"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
@@ -21,7 +22,8 @@ cleanup() {
   trap - INT TERM EXIT
   echo
   echo "[run] stopping…"
-  scripts/stack.sh stop
+  for p in web worker beat; do scripts/stack.sh stop-service "$p"; done
+  scripts/stack.sh stop-started  # the services this run started (all of them on a cold start)
 }
 trap cleanup INT TERM EXIT
 
