@@ -92,3 +92,20 @@ def status_sql(progress: str, expected: str, deadline_passed: str) -> str:
         f" WHEN {progress} >= {expected} - {AT_RISK_GAP} THEN '{STATUS_AT_RISK}'"
         f" ELSE '{STATUS_BEHIND}' END"
     )
+
+
+def goal_status_sql_joins() -> str:
+    """For `FROM financial_goals g`: lateral joins adding p.pct (progress_pct),
+    e.pct (expected_pct) and s.status (`status_for`), all in SQL, for set-based reads
+    and writes. The query takes a `%(today)s` date parameter."""
+    deadline_passed = "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
+    return f"""
+CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
+CROSS JOIN LATERAL (SELECT CASE
+        WHEN g.target_date IS NULL THEN NULL
+        WHEN g.target_date <= g.start_date THEN 100.00
+        ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
+                   / (g.target_date - g.start_date) * 100, 2)
+    END AS pct) e
+CROSS JOIN LATERAL (SELECT {status_sql("p.pct", "e.pct", deadline_passed)} AS status) s
+"""

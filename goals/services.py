@@ -137,15 +137,9 @@ def snapshot_period_start(now: dt.datetime, interval_seconds: int | None = None)
 SNAPSHOT_SQL = """
 INSERT INTO goal_progress_history
     (goal_id, snapshot_at, period_start, current_value, target_value, progress_pct, status, source)
-SELECT g.id, %(now)s, %(period)s, g.current_value, g.target_value, p.pct, {status}, 'periodic'
+SELECT g.id, %(now)s, %(period)s, g.current_value, g.target_value, p.pct, s.status, 'periodic'
 FROM financial_goals g
-CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
-CROSS JOIN LATERAL (SELECT CASE
-        WHEN g.target_date IS NULL THEN NULL
-        WHEN g.target_date <= g.start_date THEN 100.00
-        ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
-                   / (g.target_date - g.start_date) * 100, 2)
-    END AS pct) e
+{joins}
 WHERE g.state = 'active' {only}
 ON CONFLICT (goal_id, period_start) WHERE source = 'periodic' DO NOTHING
 """
@@ -157,10 +151,11 @@ def goals_snapshot(*, now: dt.datetime | None = None, goal_ids: list[int] | None
     again in the period adds nothing. Returns the number of rows written."""
     now = now or clock.now()
     today = clock.today(now)
-    status = progress.status_sql("p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            SNAPSHOT_SQL.format(status=status, only="" if goal_ids is None else "AND g.id = ANY(%(ids)s)"),
+            SNAPSHOT_SQL.format(
+                joins=progress.goal_status_sql_joins(), only="" if goal_ids is None else "AND g.id = ANY(%(ids)s)"
+            ),
             {"now": now, "period": snapshot_period_start(now), "today": today, "ids": list(goal_ids or [])},
         )
         return cursor.rowcount

@@ -153,15 +153,9 @@ def _serve_worker_metrics(**kwargs):
 # --- Scrape time: goals by status and state (one query), dependencies up.
 
 GOALS_SQL = """
-SELECT {status} AS status, g.state, count(*)
+SELECT s.status, g.state, count(*)
 FROM financial_goals g
-CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
-CROSS JOIN LATERAL (SELECT CASE
-        WHEN g.target_date IS NULL THEN NULL
-        WHEN g.target_date <= g.start_date THEN 100.00
-        ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
-                   / (g.target_date - g.start_date) * 100, 2)
-    END AS pct) e
+{joins}
 GROUP BY 1, 2
 """
 
@@ -170,11 +164,8 @@ def goal_counts() -> dict[tuple[str, str], int]:
     """{(status, state): number of goals}, status computed in SQL exactly as the snapshots do."""
     from goals import progress
 
-    status_case = progress.status_sql(
-        "p.pct", "e.pct", "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(GOALS_SQL.format(status=status_case), {"today": clock.today()})
+        cursor.execute(GOALS_SQL.format(joins=progress.goal_status_sql_joins()), {"today": clock.today()})
         return {(status, state): count for status, state, count in cursor.fetchall()}
 
 
