@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from goals import progress
 from goals.models import FinancialGoal, GoalProgressSnapshot
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT
 from mastertrade.core.serializers import StrictInputMixin, StrictSerializer, decimal_field
@@ -49,6 +51,7 @@ class GoalSerializer(StrictInputMixin, serializers.ModelSerializer):
         expected = goal.expected_pct()
         return None if expected is None else str(expected)
 
+    @extend_schema_field(serializers.ChoiceField(choices=progress.STATUS_CHOICES))
     def get_status(self, goal) -> str:
         return goal.status()
 
