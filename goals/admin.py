@@ -37,11 +37,11 @@ PANEL_ROWS = 10
 # --- Derived values, as people read them.
 
 
-def target_display(goal: FinancialGoal, value: Decimal | None = None) -> str:
-    value = goal.target_value if value is None else value
+def target_display(goal: FinancialGoal) -> str:
+    """The target in its unit: percent for a monthly return goal, money otherwise."""
     if goal.goal_type == GoalType.MONTHLY_RETURN:
-        return f"{amount(value)} %"
-    return amount(value)
+        return f"{amount(goal.target_value)} %"
+    return amount(goal.target_value)
 
 
 def status_reason(goal: FinancialGoal, today: dt.date) -> str:
@@ -95,7 +95,7 @@ def progress_bar(goal: FinancialGoal, today: dt.date):
     width = min(max(pct, Decimal(0)), Decimal(100))
     return format_html(
         '<div class="mt-progress" title="{}" data-pct="{}">'
-        '<div class="mt-progress__bar mt-status--{}" style="width: {}%"></div>'
+        '<div class="mt-progress__track"><div class="mt-progress__bar mt-status--{}" style="width: {}%"></div></div>'
         '<span class="mt-progress__label">{} %</span></div>',
         status_reason(goal, today),
         pct,
@@ -103,6 +103,13 @@ def progress_bar(goal: FinancialGoal, today: dt.date):
         f"{width:.2f}",
         pct,
     )
+
+
+GOAL_TYPE_SHORT = {
+    GoalType.MONTHLY_RETURN: "Return %",
+    GoalType.MONTHLY_INCOME: "Income",
+    GoalType.PORTFOLIO_VALUE: "Portfolio",
+}
 
 
 # --- The progress-over-time chart, drawn server-side as SVG (no script, no CDN).
@@ -131,7 +138,7 @@ class ProgressChart:
     line: str
     total: int
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]
     target_y: float
     today_x: float
     pace: tuple[float, float, float, float] | None = None
@@ -187,11 +194,13 @@ def progress_chart(*, goal: FinancialGoal, snapshots: list, total: int, now: dt.
             )
         )
     days = max((t1 - t0).days, 1)
+    offsets = sorted({round(days * i / 4) for i in range(5)})
     x_ticks = []
-    for i in range(5):
-        tick = t0 + dt.timedelta(days=round(days * i / 4))
-        label = f"{tick.day} {tick:%b}" + (f" {tick:%Y}" if i in (0, 4) else "")
-        x_ticks.append((x(tick), label))
+    for i, offset in enumerate(offsets):
+        tick = t0 + dt.timedelta(days=offset)
+        first, last = i == 0, i == len(offsets) - 1
+        label = f"{tick.day} {tick:%b}" + (f" {tick:%Y}" if first or last else "")
+        x_ticks.append((x(tick), label, "start" if first else "end" if last else "middle"))
     pace = None
     if goal.target_date is not None:
         pace = (x(start), y(0), x(_midnight(goal.target_date)), y(100))
@@ -282,7 +291,21 @@ class GoalAdminForm(forms.ModelForm):
 
     class Meta:
         model = FinancialGoal
-        fields = "__all__"
+        fields = (
+            "owner",
+            "name",
+            "goal_type",
+            "target_value",
+            "current_value",
+            "capital_base",
+            "start_date",
+            "target_date",
+            "state",
+            "max_drawdown_pct",
+            "min_factor",
+            "max_factor",
+            "on_achieved",
+        )
         help_texts = {
             "target_value": "Percent for a monthly return goal, money otherwise. Must be greater than zero.",
             "capital_base": "Monthly return goals only: the capital a trade's P&L is measured against.",
@@ -336,7 +359,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "owner",
-        "goal_type",
+        "type_column",
         "target",
         "progress_column",
         "status_column",
@@ -377,14 +400,12 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                 risk,
             )
         return (
-            (None, {"fields": ("name", "owner", "goal_type", "target_value", "capital_base", "state")}),
             (
                 "Progress",
                 {
                     "fields": (
-                        "progress_column",
+                        ("progress_column", "expected_display"),
                         "status_detail",
-                        "expected_display",
                         ("current_value", "peak_value"),
                         "record_progress",
                     ),
@@ -392,6 +413,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                     "the dates; they cannot be typed in.",
                 },
             ),
+            ("Goal", {"fields": ("name", "owner", "goal_type", "target_value", "capital_base", "state")}),
             ("Dates", {"fields": (("start_date", "target_date"), "days_left_column")}),
             risk,
             ("Record", {"fields": (("created_at", "updated_at"),), "classes": ("collapse",)}),
@@ -399,6 +421,10 @@ class FinancialGoalAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    @admin.display(description="type", ordering="goal_type")
+    def type_column(self, goal):
+        return format_html('<span title="{}">{}</span>', goal.get_goal_type_display(), GOAL_TYPE_SHORT[goal.goal_type])
 
     @admin.display(description="target", ordering="target_value")
     def target(self, goal):
@@ -445,7 +471,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            fields = {k: data[k] for k in services.UPDATABLE_FIELDS - {"name"} if k in data}
+            fields = {k: data[k] for k in services.UPDATABLE_FIELDS - {"name", "target_value"} if k in data}
             saved = services.goal_create(
                 owner=data["owner"],
                 name=data["name"],

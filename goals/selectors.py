@@ -20,28 +20,15 @@ def goal_history(*, goal: FinancialGoal) -> QuerySet[GoalProgressSnapshot]:
     return GoalProgressSnapshot.objects.filter(goal=goal).order_by("snapshot_at", "id")
 
 
-def _status_sql() -> str:
-    """`FinancialGoal.status(today)` as SQL over the goal's own columns (today is a parameter)."""
-    from . import progress
-
-    g = "financial_goals"
-    pct = f"ROUND({g}.current_value / {g}.target_value * 100, 2)"
-    expected = (
-        f"(CASE WHEN {g}.target_date IS NULL THEN NULL"
-        f" WHEN {g}.target_date <= {g}.start_date THEN 100.00"
-        f" ELSE ROUND(LEAST(GREATEST(%s::date - {g}.start_date, 0), {g}.target_date - {g}.start_date)::numeric"
-        f" / ({g}.target_date - {g}.start_date) * 100, 2) END)"
-    )
-    passed = f"({g}.target_date IS NOT NULL AND %s::date > {g}.target_date)"
-    return progress.status_sql(pct, expected, passed)
-
-
 def goal_filter_by_status(*, queryset: QuerySet[FinancialGoal], status: str, today) -> QuerySet[FinancialGoal]:
     """The goals of `queryset` whose derived status (as `goal.status(today)`) is `status`,
-    filtered in the database with the thresholds of goals.progress."""
+    filtered in the database with the one SQL form of the status (goals.progress), the
+    same the snapshots and the goals metric use."""
     from django.db.models.expressions import RawSQL
 
-    sql = _status_sql()
-    # Built from the constants of goals.progress; the only value, today, is a parameter.
-    expression = RawSQL(sql, [today] * sql.count("%s"))  # noqa: S611
-    return queryset.annotate(derived_status=expression).filter(derived_status=status)
+    from . import progress
+
+    joins = progress.goal_status_sql_joins().replace("%(today)s", "%s")
+    sql = f"SELECT g.id FROM financial_goals g {joins} WHERE s.status = %s"
+    # SQL from goals.progress's constants; today and the status are parameters.
+    return queryset.filter(pk__in=RawSQL(sql, [today] * joins.count("%s") + [status]))  # noqa: S611

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from goals.admin import PANEL_ROWS, GoalPanel, goal_panel
-from mastertrade.core.admin import ADMIN_CSS, ReadOnlyAdminMixin, amount, percent
+from mastertrade.core.admin import ADMIN_CSS, ReadOnlyAdminMixin, percent, price, when
 
 from . import selectors
 from .models import GoalAdjustment
@@ -15,14 +15,14 @@ from .models import GoalAdjustment
 @admin.register(GoalAdjustment)
 class GoalAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
-        "created_at",
+        "created_column",
         "goal",
         "owner",
         "symbol",
         "base_column",
-        "adjustment_factor",
+        "factor_column",
         "adjusted_column",
-        "stance",
+        "stance_column",
         "progress_column",
         "reason_column",
     )
@@ -58,13 +58,25 @@ class GoalAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
+    @admin.display(description="time (UTC)", ordering="created_at")
+    def created_column(self, adjustment):
+        return when(adjustment.created_at)
+
     @admin.display(description="base size", ordering="base_position_size")
     def base_column(self, adjustment):
-        return amount(adjustment.base_position_size, 4)
+        return price(adjustment.base_position_size)
+
+    @admin.display(description="factor", ordering="adjustment_factor")
+    def factor_column(self, adjustment):
+        return f"× {adjustment.adjustment_factor}"
+
+    @admin.display(description="stance", ordering="stance")
+    def stance_column(self, adjustment):
+        return format_html('<span title="{}">{}</span>', adjustment.get_stance_display(), adjustment.stance)
 
     @admin.display(description="adjusted size", ordering="adjusted_size")
     def adjusted_column(self, adjustment):
-        return amount(adjustment.adjusted_size, 4)
+        return price(adjustment.adjusted_size)
 
     @admin.display(description="progress", ordering="progress_pct")
     def progress_column(self, adjustment):
@@ -88,12 +100,12 @@ def latest_sizing_decisions(request, goal) -> GoalPanel | None:
                 format_html(
                     '<a href="{}">{}</a>',
                     reverse("admin:risk_goaladjustment_change", args=[a.pk]),
-                    f"{a.created_at:%Y-%m-%d %H:%M}",
+                    when(a.created_at),
                 ),
                 a.symbol or "—",
-                amount(a.base_position_size, 4),
+                price(a.base_position_size),
                 f"× {a.adjustment_factor}",
-                amount(a.adjusted_size, 4),
+                price(a.adjusted_size),
                 a.stance,
                 format_html('<span class="mt-wrap" title="{}">{}</span>', a.reason, truncatechars(a.reason, 90)),
             ]

@@ -38,6 +38,7 @@ class GoalAdjustment(models.Model):
 
     class Meta:
         db_table = "goal_adjustment_log"
+        verbose_name = "sizing decision"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "goal", "-created_at"])]
         constraints = [

@@ -4,6 +4,7 @@ resume; and the selection log (read-only, never deletable).
 Writes go through strategies.services. Performance comes from
 selectors.strategy_performance_many: one call per list page, not one per row."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.template.defaultfilters import truncatechars
@@ -11,7 +12,16 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from goals.admin import PANEL_ROWS, GoalPanel, goal_panel
-from mastertrade.core.admin import ADMIN_CSS, EMPTY, ReadOnlyAdminMixin, amount, percent, signed_amount
+from mastertrade.core.admin import (
+    ADMIN_CSS,
+    EMPTY,
+    ReadOnlyAdminMixin,
+    amount,
+    percent,
+    signed_amount,
+    two_lines,
+    when,
+)
 
 from . import selectors, services
 from .models import StrategyInstance, StrategySelection, StrategyStatus
@@ -36,14 +46,25 @@ def _performance(strategy: StrategyInstance) -> selectors.Performance:
     return perf
 
 
+class StrategyAdminForm(forms.ModelForm):
+    class Meta:
+        model = StrategyInstance
+        fields = ("owner", "strategy_id", "name", "strategy_type", "risk_profile", "parameters", "status")
+
+    def clean_strategy_id(self):
+        strategy_id = self.cleaned_data.get("strategy_id")
+        if strategy_id in services.RESERVED_IDS:
+            raise forms.ValidationError(f"{strategy_id!r} is reserved (it is an API path); pick another id.")
+        return strategy_id
+
+
 @admin.register(StrategyInstance)
 class StrategyInstanceAdmin(admin.ModelAdmin):
+    form = StrategyAdminForm
     list_display = (
-        "strategy_id",
-        "name",
+        "strategy_column",
         "owner",
-        "strategy_type",
-        "risk_profile",
+        "type_column",
         "status",
         "trades_column",
         "win_rate_column",
@@ -51,7 +72,7 @@ class StrategyInstanceAdmin(admin.ModelAdmin):
         "ratio_column",
         "drawdown_column",
     )
-    list_display_links = ("strategy_id", "name")
+    list_display_links = ("strategy_column",)
     list_filter = ("strategy_type", "risk_profile", "status", ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("owner",)
     search_fields = ("strategy_id", "name", "owner__username")
@@ -83,6 +104,14 @@ class StrategyInstanceAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    @admin.display(description="strategy", ordering="strategy_id")
+    def strategy_column(self, strategy):
+        return two_lines(strategy.strategy_id, strategy.name)
+
+    @admin.display(description="type / risk profile", ordering="strategy_type")
+    def type_column(self, strategy):
+        return two_lines(strategy.get_strategy_type_display(), f"{strategy.get_risk_profile_display()} risk")
 
     # Performance columns (from the page's one Performance fetch).
 
@@ -117,7 +146,10 @@ class StrategyInstanceAdmin(admin.ModelAdmin):
             ("Win rate", percent(None if perf.win_rate is None else perf.win_rate * 100, 1)),
             ("Total P&L", signed_amount(perf.total_pnl)),
             ("Mean P&L per trade", signed_amount(perf.mean_pnl)),
-            ("Risk-adjusted ratio (mean / st. dev. of returns)", perf.risk_adjusted_ratio or EMPTY),
+            (
+                "Risk-adjusted ratio (mean / st. dev. of returns)",
+                EMPTY if perf.risk_adjusted_ratio is None else perf.risk_adjusted_ratio,
+            ),
             ("Max drawdown of cumulative P&L", amount(perf.max_drawdown)),
         ]
         return format_html(
@@ -161,7 +193,7 @@ class StrategyInstanceAdmin(admin.ModelAdmin):
 
 @admin.register(StrategySelection)
 class StrategySelectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "goal", "selected", "stance", "progress_column", "reason_column", "owner")
+    list_display = ("created_column", "goal", "selected", "stance_column", "progress_column", "reason_column", "owner")
     list_filter = (
         ("goal", admin.RelatedOnlyFieldListFilter),
         "stance",
@@ -180,6 +212,14 @@ class StrategySelectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
+    @admin.display(description="time (UTC)", ordering="created_at")
+    def created_column(self, selection):
+        return when(selection.created_at)
+
+    @admin.display(description="stance", ordering="stance")
+    def stance_column(self, selection):
+        return format_html('<span title="{}">{}</span>', selection.get_stance_display(), selection.stance)
+
     @admin.display(description="progress", ordering="progress_pct")
     def progress_column(self, selection):
         return percent(selection.progress_pct)
@@ -191,7 +231,13 @@ class StrategySelectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="ranking")
     def ranking_table(self, selection):
         columns = ("strategy_id", "score", "eligible", "fit", "performance_score", "trades", "win_rate", "note")
-        rows = [[row.get(c, "") for c in columns] for row in selection.ranking or []]
+
+        def cell(value):
+            if value is None:
+                return EMPTY
+            return ("no", "yes")[value] if isinstance(value, bool) else value
+
+        rows = [[cell(row.get(c)) for c in columns] for row in selection.ranking or []]
         return format_html(
             '<table class="mt-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
             format_html_join("", "<th>{}</th>", ((c.replace("_", " "),) for c in columns)),
@@ -214,7 +260,7 @@ def latest_selections(request, goal) -> GoalPanel | None:
                 format_html(
                     '<a href="{}">{}</a>',
                     reverse("admin:strategies_strategyselection_change", args=[s.pk]),
-                    f"{s.created_at:%Y-%m-%d %H:%M}",
+                    when(s.created_at),
                 ),
                 s.selected.strategy_id,
                 s.stance,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from goals.admin import PANEL_ROWS, GoalPanel, goal_panel
-from mastertrade.core.admin import ADMIN_CSS, EMPTY, ReadOnlyAdminMixin, amount, signed_amount
+from mastertrade.core.admin import ADMIN_CSS, EMPTY, ReadOnlyAdminMixin, price, signed_amount, when
 
 from . import selectors
 from .models import Trade
@@ -18,8 +18,7 @@ from .models import Trade
 @admin.register(Trade)
 class TradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
-        "id",
-        "entry_time",
+        "entry_time_column",
         "symbol",
         "side",
         "quantity_column",
@@ -31,7 +30,7 @@ class TradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "strategy",
         "owner",
     )
-    list_display_links = ("id", "entry_time")
+    list_display_links = ("entry_time_column",)
     list_filter = (
         ("goal", admin.RelatedOnlyFieldListFilter),
         ("strategy", admin.RelatedOnlyFieldListFilter),
@@ -49,17 +48,21 @@ class TradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
+    @admin.display(description="entry time (UTC)", ordering="entry_time")
+    def entry_time_column(self, trade):
+        return when(trade.entry_time)
+
     @admin.display(description="quantity", ordering="quantity")
     def quantity_column(self, trade):
-        return amount(trade.quantity, 4)
+        return price(trade.quantity)
 
     @admin.display(description="entry", ordering="entry_price")
     def entry_price_column(self, trade):
-        return amount(trade.entry_price, 4)
+        return price(trade.entry_price)
 
     @admin.display(description="exit", ordering="exit_price")
     def exit_price_column(self, trade):
-        return amount(trade.exit_price, 4)
+        return price(trade.exit_price)
 
     @admin.display(description="P&L", ordering="profit_loss")
     def pnl_column(self, trade):
@@ -79,11 +82,11 @@ def linked_trades(request, goal) -> GoalPanel | None:
                 format_html(
                     '<a href="{}">{}</a>',
                     reverse("admin:trades_trade_change", args=[t.pk]),
-                    f"{t.entry_time:%Y-%m-%d %H:%M}",
+                    when(t.entry_time),
                 ),
                 t.symbol,
                 t.get_side_display(),
-                amount(t.quantity, 4),
+                price(t.quantity),
                 signed_amount(t.profit_loss),
                 t.get_status_display(),
                 t.strategy.strategy_id if t.strategy else EMPTY,

@@ -5,10 +5,11 @@ one username from one client address, further attempts for that pair are refused
 without checking the password — until `ADMIN_LOGIN_LOCKOUT_SECONDS` (default 900,
 15 minutes) have passed since the last counted failure. A successful login clears the
 counter. The counter lives in the cache (Redis): when the cache is down, logins are
-allowed (the cache is never a dependency). The client address is the one DRF's
-throttles use (`REMOTE_ADDR`, or `X-Forwarded-For` behind `DJANGO_NUM_PROXIES` proxies).
+allowed (the cache is never a dependency). The client address is `REMOTE_ADDR`, or,
+behind `DJANGO_NUM_PROXIES` proxies, the one the outermost proxy saw.
 """
 
+import datetime as dt
 import hashlib
 import logging
 from decimal import Decimal
@@ -20,7 +21,9 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from rest_framework.throttling import BaseThrottle
+from rest_framework.settings import api_settings
+
+from mastertrade.core.money import quantize
 
 logger = logging.getLogger("mastertrade.admin")
 
@@ -37,9 +40,16 @@ def _lockout_seconds() -> int:
 
 
 def client_address(request) -> str:
+    """REMOTE_ADDR; behind `DJANGO_NUM_PROXIES` trusted proxies, the address the
+    outermost of them saw (X-Forwarded-For is never trusted without proxies, so a
+    client cannot dodge the lock-out by sending one)."""
     if request is None:
         return "unknown"
-    return BaseThrottle().get_ident(request) or "unknown"
+    proxies = api_settings.NUM_PROXIES or 0
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies > 0 and forwarded:
+        return forwarded[-min(proxies, len(forwarded))]
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def login_failure_key(username: str, address: str) -> str:
@@ -112,6 +122,8 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 admin.site.site_header = "MasterTrade Goals"
 admin.site.site_title = "MasterTrade Goals admin"
 admin.site.index_title = "Goals, trades, sizing and strategies"
+# The list pages need the width on a laptop screen; the breadcrumbs and the index lead everywhere.
+admin.site.enable_nav_sidebar = False
 
 
 # --- Display helpers shared by the apps' admins.
@@ -123,7 +135,20 @@ def amount(value: Decimal | None, places: int = 2) -> str:
     """A stored number for people: grouped, `places` decimals, '—' when missing."""
     if value is None:
         return EMPTY
-    return number_format(value, places, force_grouping=True)
+    return number_format(quantize(Decimal(value), places), places, force_grouping=True)
+
+
+def price(value: Decimal | None) -> str:
+    """A price or quantity: at least 2 decimals, more only when they carry digits."""
+    if value is None:
+        return EMPTY
+    places = max(2, -Decimal(value).normalize().as_tuple().exponent)
+    return amount(value, min(places, 8))
+
+
+def when(value) -> str:
+    """A time for a list: compact, UTC."""
+    return EMPTY if value is None else f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
 
 
 def signed_amount(value: Decimal | None, places: int = 2):
@@ -133,6 +158,11 @@ def signed_amount(value: Decimal | None, places: int = 2):
     css = "mt-pos" if value > 0 else "mt-neg" if value < 0 else "mt-zero"
     sign = "+" if value > 0 else ""
     return format_html('<span class="{}">{}{}</span>', css, sign, amount(value, places))
+
+
+def two_lines(first, second):
+    """A list cell with a quieter second line (keeps tables narrow on laptop screens)."""
+    return format_html('{}<br><span class="mt-quiet">{}</span>', first, second)
 
 
 def percent(value: Decimal | None, places: int = 2) -> str:

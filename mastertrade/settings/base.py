@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": ["mastertrade.core.api.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"write": API_THROTTLE_WRITE, "token": API_THROTTLE_TOKEN},
-    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0) or None,
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -216,6 +216,10 @@ LOGGING = {
 # --- Metrics (GET /metrics): loopback, these networks, or `Authorization: Bearer <METRICS_TOKEN>`.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 METRICS_TOKEN = env("METRICS_TOKEN")
+
+# Admin login lock-out: failures per username and client address, counted in the cache.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n, strict=False)) for n in env_list("METRICS_ALLOWED_NETWORKS")]
 # Containers: the Celery worker serves its own metrics on this port (0 = off; `make run`
 # shares PROMETHEUS_MULTIPROC_DIR with the web instead).

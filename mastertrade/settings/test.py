@@ -9,7 +9,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("DB_TEST_NAME", "test_mastertrade")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {**CACHES}
-CACHES["default"] = {**CACHES["default"], "KEY_PREFIX": "mt-test"}
+CACHES["default"] = {**CACHES["default"], "KEY_PREFIX": f"mt-test-{DATABASES['default']['TEST']['NAME']}"}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"write": "100000/minute", "token": "100000/minute"}}
 
 # A broker database of its own, so tests never feed a `make run` worker (or vice versa).
