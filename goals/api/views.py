@@ -153,16 +153,14 @@ class GoalHistory(generics.GenericAPIView):
             OpenApiExample(
                 "A snapshot",
                 response_only=True,
-                value=[
-                    {
-                        "snapshot_at": "2026-12-02T10:00:00Z",
-                        "current_value": "2.0000",
-                        "target_value": "5.0000",
-                        "progress_pct": "40.0000",
-                        "status": "on_track",
-                        "source": "update",
-                    }
-                ],
+                value={
+                    "snapshot_at": "2026-12-02T10:00:00Z",
+                    "current_value": "2.0000",
+                    "target_value": "5.0000",
+                    "progress_pct": "40.0000",
+                    "status": "on_track",
+                    "source": "update",
+                },
             )
         ],
     )

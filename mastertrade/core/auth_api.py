@@ -45,7 +45,10 @@ class ObtainToken(APIView):
             400: error("Missing fields or wrong credentials."),
             429: error("Too many attempts; see Retry-After."),
         },
-        examples=[OpenApiExample("Credentials", value={"username": "trader", "password": "…"}, request_only=True)],
+        examples=[
+            OpenApiExample("Credentials", value={"username": "trader", "password": "…"}, request_only=True),
+            OpenApiExample("Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+        ],
     )
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)

@@ -68,6 +68,30 @@ class AdjustmentList(generics.GenericAPIView):
             OpenApiParameter("until", str, description="ISO 8601 time, exclusive."),
         ],
         responses={200: AdjustmentSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
+        examples=[
+            OpenApiExample(
+                "A decision",
+                response_only=True,
+                value={
+                    "id": 42,
+                    "goal": 1,
+                    "symbol": "BTCUSDT",
+                    "base_position_size": "1000.00000000",
+                    "portfolio_value": None,
+                    "current_value": "0.0000",
+                    "target_value": "5.0000",
+                    "progress_pct": "0.0000",
+                    "expected_pct": "0.0000",
+                    "drawdown_pct": "0.0000",
+                    "adjustment_factor": "1.1500",
+                    "adjusted_size": "1150.00000000",
+                    "stance": "aggressive",
+                    "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
+                    "limit. Behind the goal: sizing up: factor ×1.1500.",
+                    "created_at": "2026-11-25T10:00:00Z",
+                },
+            ),
+        ],
     )
     def get(self, request):
         filters = AdjustmentFilterSerializer(data=request.query_params.dict(), context={"request": request})

@@ -26,6 +26,74 @@ STRATEGY_EXAMPLE = OpenApiExample(
     },
 )
 
+STRATEGY_RESPONSE_EXAMPLE = OpenApiExample(
+    "A strategy with its record",
+    response_only=True,
+    value={
+        "strategy_id": "btc-momentum",
+        "name": "BTC momentum",
+        "strategy_type": "momentum",
+        "risk_profile": "aggressive",
+        "parameters": {"lookback": 20},
+        "status": "active",
+        "performance": {
+            "trades": 12,
+            "wins": 7,
+            "win_rate": "0.5833",
+            "total_pnl": "1840.5000",
+            "mean_pnl": "153.3750",
+            "risk_adjusted_ratio": "0.4120",
+            "max_drawdown": "610.0000",
+        },
+        "created_at": "2026-11-01T09:00:00Z",
+        "updated_at": "2026-11-20T17:30:00Z",
+    },
+)
+SELECTION_RESPONSE_EXAMPLE = OpenApiExample(
+    "A selection",
+    response_only=True,
+    value={
+        "selection_id": 7,
+        "goal": 1,
+        "selected_strategy": "btc-momentum",
+        "stance": "aggressive",
+        "reason": "Progress 10.00% (0.00% expected by now): stance aggressive. Selected btc-momentum (score 0.8500; "
+        "momentum/aggressive: fit 1 for aggressive, no closed trades (neutral performance)).",
+        "progress_pct": "10.0000",
+        "ranking": [
+            {
+                "strategy_id": "btc-momentum",
+                "score": "0.8500",
+                "eligible": True,
+                "fit": "1",
+                "performance_score": "0.5000",
+                "strategy_type": "momentum",
+                "risk_profile": "aggressive",
+                "status": "active",
+                "trades": 0,
+                "win_rate": None,
+                "risk_adjusted_ratio": None,
+                "note": "momentum/aggressive: fit 1 for aggressive, no closed trades (neutral performance)",
+            },
+            {
+                "strategy_id": "eth-meanrev",
+                "score": None,
+                "eligible": False,
+                "fit": None,
+                "performance_score": None,
+                "strategy_type": "mean_reversion",
+                "risk_profile": "conservative",
+                "status": "paused",
+                "trades": 3,
+                "win_rate": "0.6667",
+                "risk_adjusted_ratio": "0.9000",
+                "note": "paused: never selected",
+            },
+        ],
+        "created_at": "2026-11-25T10:00:00Z",
+    },
+)
+
 
 def with_performance(strategies):
     return {"performance": selectors.strategy_performance_many(strategies=strategies)}
@@ -39,6 +107,7 @@ class StrategyListCreate(generics.GenericAPIView):
         summary="List your strategies",
         description="Your strategies with their recorded performance (from closed trades), paginated.",
         responses={200: StrategySerializer(many=True), **READ_ERRORS},
+        examples=[STRATEGY_RESPONSE_EXAMPLE],
     )
     def get(self, request):
         page = self.paginate_queryset(selectors.strategy_list_for_user(user=request.user))
@@ -50,7 +119,7 @@ class StrategyListCreate(generics.GenericAPIView):
         "are reserved). `parameters` is a JSON object of at most 16 KiB.",
         request=StrategySerializer,
         responses={201: StrategySerializer, **WRITE_ERRORS},
-        examples=[STRATEGY_EXAMPLE],
+        examples=[STRATEGY_EXAMPLE, STRATEGY_RESPONSE_EXAMPLE],
     )
     def post(self, request):
         serializer = StrategySerializer(data=request.data)
@@ -72,6 +141,7 @@ class StrategyDetail(generics.GenericAPIView):
         summary="Get a strategy",
         description="One of your strategies with its recorded performance.",
         responses={200: StrategySerializer, **READ_ERRORS},
+        examples=[STRATEGY_RESPONSE_EXAMPLE],
     )
     def get(self, request, strategy_id):
         strategy = self.get_object()
@@ -83,7 +153,7 @@ class StrategyDetail(generics.GenericAPIView):
         "failed). `strategy_id` and performance are read-only.",
         request=StrategyUpdateSerializer,
         responses={200: StrategySerializer, **WRITE_ERRORS, **READ_ERRORS},
-        examples=[OpenApiExample("Pause", value={"status": "paused"}, request_only=True)],
+        examples=[OpenApiExample("Pause", value={"status": "paused"}, request_only=True), STRATEGY_RESPONSE_EXAMPLE],
     )
     def patch(self, request, strategy_id):
         strategy = self.get_object()
@@ -112,7 +182,8 @@ class StrategySelect(generics.GenericAPIView):
         examples=[
             OpenApiExample(
                 "Select", value={"goal": 1, "candidates": ["btc-momentum", "eth-meanrev"]}, request_only=True
-            )
+            ),
+            SELECTION_RESPONSE_EXAMPLE,
         ],
     )
     def post(self, request):
@@ -131,6 +202,7 @@ class SelectionList(generics.GenericAPIView):
         description="Every selection answer, newest first, paginated; filter with `goal`.",
         parameters=[OpenApiParameter("goal", int, description="Only this goal's selections.")],
         responses={200: SelectionSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
+        examples=[SELECTION_RESPONSE_EXAMPLE],
     )
     def get(self, request):
         filters = SelectionFilterSerializer(data=request.query_params.dict(), context={"request": request})
