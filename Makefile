@@ -30,6 +30,10 @@ status:
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# Benchmarks (README, "Benchmarks"): make bench-snapshots BENCH_ARGS="--goals 100000".
+# bench-api drives a running server: `API_THROTTLE_WRITE=1000000/minute make run` in another terminal.
+BENCH_ARGS ?=
+
 bench-snapshots: venv
 	scripts/stack.sh start
 	$(PY) bench/snapshots.py $(BENCH_ARGS)

@@ -1,0 +1,297 @@
+"""Benchmark: position sizing through the running system, against its floor.
+
+Drives a running server (`make run`) with concurrent clients, in the same run:
+
+- floor:  GET  /api/v1/goals/{id}/          token authentication plus one primary-key read;
+- sizing: POST /api/v1/risk/position-size/  the same, plus the write throttle, the policy
+          and the audit row (one INSERT) that every decision writes.
+
+It prints requests/s and p50/p99 latency for both, and the ratio of the throughputs
+(target: sizing >= 0.8 x floor).
+
+The bench's own data (user `bench-api`, its token, one active goal) is created with the
+ORM against the same database the server uses (local settings by default), then the
+clients speak HTTP only, with `Authorization: Token …`. Each client is a thread with
+its own `http.client` connection (kept alive when the server allows it; gunicorn's sync
+workers close it after each response, so then it reconnects). Standard library only.
+
+    .venv/bin/python bench/api.py [--url http://127.0.0.1:8000] [--concurrency 8]
+                                  [--seconds 10 | --requests 5000] [--warmup 2]
+
+Sizing is a write: the server's per-user write throttle (API_THROTTLE_WRITE, default
+600/minute) answers 429 long before the server is saturated. Start the server with
+`API_THROTTLE_WRITE=1000000/minute` for this bench; the script warns when it sees 429.
+
+At the end it deletes its audit rows, its goal, its token and its user, unless --keep.
+--setup-only creates the data, prints the token and goal id, and exits; --cleanup
+deletes the data and exits.
+"""
+
+import argparse
+import http.client
+import itertools
+import json
+import math
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mastertrade.settings.local")
+
+BENCH_USER = "bench-api"
+TIMEOUT_SECONDS = 10
+
+
+# --- Data, through the ORM -------------------------------------------------------------
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def setup_data() -> tuple[str, int]:
+    """The bench user, its token and one active goal (reused when they exist)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from goals.models import FinancialGoal, GoalState, GoalType
+    from goals.services import goal_create
+    from mastertrade.core import clock
+
+    user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+    token, _ = Token.objects.get_or_create(user=user)
+    goal = FinancialGoal.objects.filter(owner=user, state=GoalState.ACTIVE).first() or goal_create(
+        owner=user,
+        name="bench api goal",
+        goal_type=GoalType.PORTFOLIO_VALUE,
+        target_value=Decimal("100000"),
+        current_value=Decimal("40000"),
+        target_date=clock.today() + dt.timedelta(days=30),
+    )
+    return token.key, goal.pk
+
+
+def cleanup_data() -> None:
+    """Delete the bench user's audit rows first (they PROTECT the goal), then its goals, token and user."""
+    from django.contrib.auth import get_user_model
+
+    from goals.models import FinancialGoal
+    from risk.models import GoalAdjustment
+
+    user = get_user_model().objects.filter(username=BENCH_USER).first()
+    if user is None:
+        return
+    adjustments, _ = GoalAdjustment.objects.filter(owner=user).delete()
+    FinancialGoal.objects.filter(owner=user).delete()
+    user.delete()  # and its token
+    print(f"Deleted {BENCH_USER}, its goal and its {adjustments} audit rows.")
+
+
+# --- Load, over HTTP ---------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    body: bytes | None = None
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    elapsed: float = 0.0
+
+    def percentile(self, pct: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+    @property
+    def ok(self) -> int:
+        return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+
+def client(host, port, token, endpoint, deadline, budget, result, lock) -> None:
+    """One client: requests back to back until the deadline or the shared request budget runs out."""
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    if endpoint.body is not None:
+        headers["Content-Type"] = "application/json"
+    conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT_SECONDS)
+    latencies, statuses = [], Counter()
+    while time.monotonic() < deadline and next(budget) > 0:
+        started = time.perf_counter()
+        try:
+            conn.request(endpoint.method, endpoint.path, body=endpoint.body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+            if response.will_close:
+                conn.close()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            status = 0  # connection error
+        latencies.append(time.perf_counter() - started)
+        statuses[status] += 1
+    conn.close()
+    with lock:
+        result.latencies.extend(latencies)
+        result.statuses.update(statuses)
+
+
+def load(url, token, endpoint, *, concurrency, seconds, requests, result=None) -> Result:
+    """Run `concurrency` clients against one endpoint; add what they saw to `result`."""
+    parts = urlsplit(url)
+    result, lock = result or Result(), threading.Lock()
+    budget = itertools.count(requests, -1) if requests else itertools.repeat(1)
+    started = time.monotonic()
+    deadline = started + seconds
+    threads = [
+        threading.Thread(
+            target=client, args=(parts.hostname, parts.port or 80, token, endpoint, deadline, budget, result, lock)
+        )
+        for _ in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.elapsed += time.monotonic() - started
+    return result
+
+
+def measure(url, token, endpoints, *, concurrency, seconds, requests, rounds) -> dict[str, Result]:
+    """Alternate the endpoints in short slices (A B, B A, A B, …) so that both see the same
+    background load: on a shared machine it drifts more than the difference being measured."""
+    results = {endpoint.name: Result() for endpoint in endpoints}
+    for round_ in range(rounds):
+        for endpoint in endpoints if round_ % 2 == 0 else endpoints[::-1]:
+            load(
+                url,
+                token,
+                endpoint,
+                concurrency=concurrency,
+                seconds=seconds / rounds,
+                requests=math.ceil(requests / rounds) if requests else 0,
+                result=results[endpoint.name],
+            )
+    return results
+
+
+def probe(url, token, endpoint) -> None:
+    """One request, to fail early and clearly when the server is not there or refuses the bench."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=TIMEOUT_SECONDS)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    try:
+        conn.request(endpoint.method, endpoint.path, body=endpoint.body, headers=headers)
+        response = conn.getresponse()
+        body = response.read()[:300]
+    except OSError as exc:
+        raise SystemExit(f"No server at {url} ({exc}). Start it first: `make run` in another terminal.") from None
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise SystemExit(f"{endpoint.method} {endpoint.path} answered {response.status}: {body!r}")
+
+
+def report(name: str, result: Result) -> None:
+    errors = {status: n for status, n in result.statuses.items() if not 200 <= status < 300}
+    print(
+        f"{name:<8} {result.ok:>8} {result.elapsed:>7.1f} {result.rps:>9.1f} "
+        f"{result.percentile(50) * 1000:>8.1f} {result.percentile(99) * 1000:>8.1f}  "
+        f"{errors or ''}"
+    )
+    if errors.get(429):
+        print(
+            f"WARNING: {errors[429]} answers were 429 (throttled): the server's write throttle limits this bench. "
+            "Restart it with API_THROTTLE_WRITE=1000000/minute."
+        )
+    if errors.get(0):
+        print(f"WARNING: {errors[0]} requests failed to connect or timed out.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the running server")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (threads)")
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint")
+    parser.add_argument("--requests", type=int, default=0, help="stop each endpoint after this many requests")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per endpoint first")
+    parser.add_argument("--rounds", type=int, default=10, help="slices the measurement alternates in (A B, B A, …)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench user, goal and audit rows")
+    parser.add_argument("--setup-only", action="store_true", help="create the bench data, print it, exit")
+    parser.add_argument("--cleanup", action="store_true", help="delete the bench data and exit")
+    args = parser.parse_args()
+    if args.concurrency < 1 or args.rounds < 1 or args.seconds <= 0 or args.requests < 0 or args.warmup < 0:
+        parser.error("--concurrency, --rounds and --seconds must be positive, --requests and --warmup not negative")
+    if urlsplit(args.url).scheme != "http":
+        parser.error("--url must be an http:// URL")
+
+    django_setup()
+    if args.cleanup:
+        cleanup_data()
+        return
+    token, goal_id = setup_data()
+    if args.setup_only:
+        print(f"user {BENCH_USER}  token {token}  goal {goal_id}")
+        return
+
+    floor = Endpoint("floor", "GET", f"/api/v1/goals/{goal_id}/")
+    sizing = Endpoint(
+        "sizing",
+        "POST",
+        "/api/v1/risk/position-size/",
+        json.dumps({"goal": goal_id, "base_position_size": "1000", "symbol": "BTCUSDT"}).encode(),
+    )
+    try:
+        for endpoint in (floor, sizing):
+            probe(args.url, token, endpoint)
+        print(
+            f"{args.url}: {args.concurrency} clients, {args.seconds:g} s"
+            f"{f' or {args.requests} requests' if args.requests else ''} per endpoint, "
+            f"alternating in {args.rounds} rounds, after {args.warmup:g} s of warm-up each."
+        )
+        if args.warmup:
+            for endpoint in (floor, sizing):
+                load(args.url, token, endpoint, concurrency=args.concurrency, seconds=args.warmup, requests=0)
+        results = measure(
+            args.url,
+            token,
+            [floor, sizing],
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            requests=args.requests,
+            rounds=args.rounds,
+        )
+        print()
+        print(f"{'endpoint':<8} {'ok':>8} {'s':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  errors")
+        for name, result in results.items():
+            report(name, result)
+        ratio = results["sizing"].rps / results["floor"].rps if results["floor"].rps else float("nan")
+        print(f"\nsizing / floor throughput: {ratio:.2f} (target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'})")
+    finally:
+        if args.keep:
+            print(f"Kept {BENCH_USER}, its token and goal {goal_id} (--keep).")
+        else:
+            cleanup_data()
+
+
+if __name__ == "__main__":
+    main()
