@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
-from rest_framework.throttling import UserRateThrottle
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -29,14 +28,3 @@ COMMON_ERRORS = {
 }
 READ_ERRORS = {**COMMON_ERRORS, 404: error("No such object (or not yours).")}
 WRITE_ERRORS = {**COMMON_ERRORS, 400: error("Invalid input; messages per field.")}
-
-
-class WriteRateThrottle(UserRateThrottle):
-    """Per-user throttle on writes (API_THROTTLE_WRITE); reads are not throttled."""
-
-    scope = "write"
-
-    def allow_request(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        return super().allow_request(request, view)

@@ -180,8 +180,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "mastertrade.core.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_THROTTLE_CLASSES": ["mastertrade.core.api.WriteRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"write": API_THROTTLE_WRITE, "token": API_THROTTLE_TOKEN},
+    "DEFAULT_THROTTLE_CLASSES": ["mastertrade.core.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_TOKEN},
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
 }
 

@@ -10,7 +10,8 @@ DATABASES["default"]["TEST"] = {"NAME": env("DB_TEST_NAME", "test_mastertrade")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {**CACHES}
 CACHES["default"] = {**CACHES["default"], "KEY_PREFIX": f"mt-test-{DATABASES['default']['TEST']['NAME']}"}
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"write": "100000/minute", "token": "100000/minute"}}
+API_THROTTLE_WRITE = "100000/minute"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"}}
 
 # A broker database of its own, so tests never feed a `make run` worker (or vice versa).
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6380/1")

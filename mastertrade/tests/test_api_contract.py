@@ -13,7 +13,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
-from mastertrade.core.api import WriteRateThrottle
 from mastertrade.core.auth_api import TokenRateThrottle
 from strategies.factories import StrategyFactory
 from trades.factories import TradeFactory
@@ -111,9 +110,9 @@ def test_unexpected_error_is_json_500_with_request_id_only(user, monkeypatch, ca
     assert body["request_id"] in caplog.text
 
 
-def test_write_throttle_429_with_retry_after(api, monkeypatch):
+def test_write_throttle_429_with_retry_after(api, settings):
     cache.clear()
-    monkeypatch.setattr(WriteRateThrottle, "THROTTLE_RATES", {"write": "3/minute"})
+    settings.API_THROTTLE_WRITE = "3/minute"
     for _ in range(3):
         assert api.post("/api/v1/goals/", {}, format="json").status_code == 400
     response = api.post("/api/v1/goals/", {}, format="json")
@@ -181,3 +180,27 @@ def test_production_check_deploy_has_no_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_write_throttle_is_atomic_under_concurrency(user, settings):
+    """Concurrent writers never get past the limit together (one atomic INCR per write)."""
+    import threading
+
+    cache.clear()
+    settings.API_THROTTLE_WRITE = "20/minute"
+    codes, lock = [], threading.Lock()
+
+    def writer():
+        client = APIClient()
+        client.force_authenticate(user)
+        for _ in range(5):
+            code = client.post("/api/v1/goals/", {}, format="json").status_code
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes.count(429) == 20 and codes.count(400) == 20

@@ -3,9 +3,9 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from mastertrade.core.fields import OwnedGoalField
-from mastertrade.core.money import AMOUNT, QUANTITY
+from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, QUANTITY
 from mastertrade.core.serializers import StrictSerializer, decimal_field
-from risk.models import GoalAdjustment
+from risk.models import GoalAdjustment, Stance
 
 MAX_POSITION = Decimal(10) ** 18
 
@@ -17,22 +17,18 @@ class PositionSizeInputSerializer(StrictSerializer):
     symbol = serializers.RegexField(r"^[A-Za-z0-9._/:-]{1,32}$", required=False, allow_blank=True, max_length=32)
 
 
-class PositionSizeSerializer(serializers.ModelSerializer):
-    adjustment_id = serializers.IntegerField(source="id", read_only=True)
+class PositionSizeSerializer(serializers.Serializer):
+    """The sizing answer. A plain Serializer (not a ModelSerializer): this is the
+    trading engine's hot path, and field introspection per request costs."""
 
-    class Meta:
-        model = GoalAdjustment
-        fields = [
-            "goal",
-            "base_position_size",
-            "adjusted_size",
-            "adjustment_factor",
-            "stance",
-            "reason",
-            "progress_pct",
-            "adjustment_id",
-        ]
-        read_only_fields = fields
+    goal = serializers.IntegerField(source="goal_id")
+    base_position_size = decimal_field(QUANTITY)
+    adjusted_size = decimal_field(QUANTITY)
+    adjustment_factor = decimal_field(FACTOR)
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    reason = serializers.CharField()
+    progress_pct = decimal_field(PERCENT)
+    adjustment_id = serializers.IntegerField(source="id")
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
