@@ -10,3 +10,8 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's control socket defaults to one path per OS user (~/.gunicorn/gunicorn.ctl),
+# which several servers on one machine (tests, benches, a `make run`) would fight over.
+control_socket_disable = True
