@@ -171,26 +171,26 @@ def test_dockerfile_basics():
     assert (ROOT / ".dockerignore").is_file()
 
 
-def _compose_available() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    try:
-        result = subprocess.run(
-            ["docker", "compose", "version"],
-            check=False,
-            capture_output=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+def _compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) or, failing that, the standalone `docker-compose`."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        try:
+            result = subprocess.run([*command, "version"], check=False, capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if result.returncode == 0:
+            return command
+    return None
 
 
 def test_docker_compose_config_is_valid():
-    if not _compose_available():
-        pytest.skip("the docker compose CLI plugin is not installed")
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither the docker compose plugin nor docker-compose is installed")
     result = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE_FILE), "config", "-q"],
+        [*command, "-f", str(COMPOSE_FILE), "config", "-q"],
         check=False,
         cwd=ROOT,
         env={**os.environ, "DJANGO_SECRET_KEY": "x"},
