@@ -10,6 +10,16 @@ MAX_PARAMETERS_BYTES = 16384
 MAX_CANDIDATES = 100
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class PerformanceSerializer(serializers.Serializer):
     trades = serializers.IntegerField()
     wins = serializers.IntegerField()
@@ -47,8 +57,11 @@ class StrategySerializer(StrictInputMixin, serializers.ModelSerializer):
     def validate_parameters(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
-        if len(json.dumps(value)) > MAX_PARAMETERS_BYTES:
+        encoded = json.dumps(value)
+        if len(encoded) > MAX_PARAMETERS_BYTES:
             raise serializers.ValidationError(f"Must be at most {MAX_PARAMETERS_BYTES} bytes as JSON.")
+        if _has_nul(value):  # PostgreSQL's jsonb cannot store a NUL character
+            raise serializers.ValidationError("Null characters are not allowed.")
         return value
 
 

@@ -55,3 +55,10 @@ def test_trade_without_goal_or_strategy_matches_the_schema(api):
     assert response.json()["goal"] is None and response.json()["strategy"] is None
     trade = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Trade"]["properties"]
     assert trade["goal"].get("nullable") and trade["strategy"].get("nullable")
+
+
+def test_nul_character_in_strategy_parameters_is_a_400(api):
+    """Found by hand after fuzzing: jsonb refuses \\u0000, which answered a 500."""
+    body = {"strategy_id": "nul", "name": "N", "strategy_type": "momentum", "parameters": {"a\x00": "b\x00"}}
+    response = api.post("/api/v1/strategies/", body, format="json")
+    assert response.status_code == 400 and "parameters" in response.json()["errors"]
