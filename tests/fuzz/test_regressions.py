@@ -62,3 +62,11 @@ def test_nul_character_in_strategy_parameters_is_a_400(api):
     body = {"strategy_id": "nul", "name": "N", "strategy_type": "momentum", "parameters": {"a\x00": "b\x00"}}
     response = api.post("/api/v1/strategies/", body, format="json")
     assert response.status_code == 400 and "parameters" in response.json()["errors"]
+
+
+def test_deeply_nested_json_is_a_400(api):
+    """Found by hand after fuzzing: 50,000 nested arrays raised RecursionError, a 500."""
+    body = '{"strategy_id": "deep", "name": "D", "strategy_type": "momentum", "parameters": {"a": '
+    body += "[" * 50000 + "]" * 50000 + "}}"
+    response = api.post("/api/v1/strategies/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
