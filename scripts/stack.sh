@@ -147,6 +147,10 @@ server_reset_query =
 ; retry a failed server login after 1 s (default 15 s), so the pool recovers quickly
 ; after a PostgreSQL restart
 server_login_retry = 1
+; while PostgreSQL is unreachable, a waiting query fails after 5 s (default 120 s), so the
+; API answers 503 quickly instead of hanging; the reserve pool opens after 2 s of waiting
+query_wait_timeout = 5
+reserve_pool_timeout = 2
 ignore_startup_parameters = extra_float_digits,options
 logfile = $dir/pgbouncer.log
 pidfile = $pidf

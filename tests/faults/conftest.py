@@ -65,7 +65,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.1) -> float | None
 
 @pytest.fixture
 def live_app(transactional_db, tmp_path):
-    """gunicorn with 2 workers, the app's real stack, the test database."""
+    """gunicorn (4 workers, so a probe is served while clients wait on the database),
+    the app's real stack, the test database."""
     port = free_port()
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
@@ -84,7 +85,7 @@ def live_app(transactional_db, tmp_path):
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            "4",
             "--timeout",
             "30",
         ],

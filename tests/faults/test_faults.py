@@ -100,8 +100,8 @@ def drill(live_app, service: str):
         stack("stop-service", service)
         try:
             time.sleep(1.0)
-            health_code, health_body = live_app.call("GET", "/health/")
-            api_code, api_body = live_app.call("GET", "/api/v1/goals/")
+            health_code, health_body = live_app.call("GET", "/health/", timeout=15)
+            api_code, api_body = live_app.call("GET", "/api/v1/goals/", timeout=15)
         finally:
             stack("start-service", service)
         recovered_in = wait_until(lambda: live_app.call("GET", f"/api/v1/goals/{goal.pk}/")[0] == 200, 10)
