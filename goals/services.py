@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from mastertrade.core import clock
 from mastertrade.core.errors import ApplicationError, Conflict
 from mastertrade.core.money import AMOUNT, quantize
+from mastertrade.core.services import instance_update_locked
 
 from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, SnapshotSource
@@ -50,17 +51,8 @@ def goal_create(
     return goal
 
 
-@transaction.atomic
 def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
-    unknown = set(fields) - UPDATABLE_FIELDS
-    if unknown:
-        raise ApplicationError(f"These goal fields cannot be changed: {', '.join(sorted(unknown))}.")
-    goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
-    for name, value in fields.items():
-        setattr(goal, name, value)
-    goal.full_clean()
-    goal.save()
-    return goal
+    return instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
 
 
 def goal_delete(*, goal: FinancialGoal) -> None:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from goals.models import FinancialGoal, GoalState
 from mastertrade.core import clock, metrics
 from mastertrade.core.errors import ApplicationError, Conflict
+from mastertrade.core.services import instance_update_locked
 
 from . import policies, selectors
 from .models import StrategyInstance, StrategySelection
@@ -40,17 +41,10 @@ def strategy_create(*, owner, strategy_id: str, name: str, strategy_type: str, *
     return strategy
 
 
-@transaction.atomic
 def strategy_update(*, strategy: StrategyInstance, **fields) -> StrategyInstance:
-    unknown = set(fields) - UPDATABLE_FIELDS
-    if unknown:
-        raise ApplicationError(f"These strategy fields cannot be changed: {', '.join(sorted(unknown))}.")
-    strategy = StrategyInstance.objects.select_for_update().get(pk=strategy.pk)
-    for name, value in fields.items():
-        setattr(strategy, name, value)
-    strategy.full_clean(validate_unique=False, validate_constraints=False)
-    strategy.save()
-    return strategy
+    return instance_update_locked(
+        instance=strategy, fields=fields, allowed=UPDATABLE_FIELDS, validate_unique=False, validate_constraints=False
+    )
 
 
 def strategies_set_status(*, strategies, status: str) -> int:
