@@ -103,7 +103,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: two instances. The cache may evict (allkeys-lru); the broker never does.
-REDIS_CACHE_URL = env("REDIS_CACHE_URL", "redis://127.0.0.1:6379/0")
+# The ports default to the local stack's (scripts/stack.sh reads the same variables).
+REDIS_CACHE_PORT = env("REDIS_CACHE_PORT", "6379")
+REDIS_BROKER_PORT = env("REDIS_BROKER_PORT", "6380")
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", f"redis://127.0.0.1:{REDIS_CACHE_PORT}/0")
 CACHES = {
     "default": {
         # django-redis, plus hit/miss/failure counters for /metrics.
@@ -122,7 +125,7 @@ CACHES = {
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "redis://127.0.0.1:6380/0")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", f"redis://127.0.0.1:{REDIS_BROKER_PORT}/0")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -202,8 +202,8 @@ def worker_and_beat(transactional_db, tmp_path):
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
         "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6380/2",
-        "TEST_CELERY_BROKER_URL": "redis://127.0.0.1:6380/2",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2",
+        "TEST_CELERY_BROKER_URL": f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2",
         "GOAL_SNAPSHOT_INTERVAL_SECONDS": "6",
         "GOAL_SNAPSHOT_CHECKS_PER_PERIOD": "3",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
