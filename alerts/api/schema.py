@@ -263,6 +263,11 @@ EVENT_POST = {
             },
             request_only=True,
         ),
-        OpenApiExample("Alerts touched", value={"notifications": [NOTIFICATION_OUT.value]}, response_only=True),
+        OpenApiExample(
+            "Alerts touched",
+            value={"notifications": [NOTIFICATION_OUT.value]},
+            response_only=True,
+            status_codes=["202"],
+        ),
     ],
 }

@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "TradeStatusEnum": "trades.models.TradeStatus",
         "GoalStateEnum": "goals.models.GoalState",
         "GoalStatusEnum": "goals.progress.STATUS_CHOICES",
+        "AlertRuleKindEnum": "alerts.kinds.RuleKind",
+        "AlertChannelKindEnum": "alerts.kinds.ChannelKind",
+        "AlertSeverityEnum": "alerts.kinds.Severity",
     },
 }
 
