@@ -34,7 +34,8 @@ def test_channel_crud_shows_secrets_masked(api, user, receiver):
 
 def test_send_test_answers_the_delivery(api, user, receiver):
     receiver.expect_request("/hook").respond_with_data("ok")
-    channel = ok(api.post(CHANNELS, {"name": "h", "kind": "webhook", "url": receiver.url_for("/hook")}, format="json"), 201)
+    body = {"name": "h", "kind": "webhook", "url": receiver.url_for("/hook")}
+    channel = ok(api.post(CHANNELS, body, format="json"), 201)
     delivery = ok(api.post(f"{CHANNELS}{channel['id']}/test/"))
     assert delivery["status"] == "sent" and delivery["event"] == "test"
     assert delivery["attempt_log"][0]["status_code"] == 200
@@ -110,7 +111,9 @@ def test_rule_with_escalation_and_bad_rules(api, user, other_user):
 def test_someone_elses_objects_are_404(api, other_user):
     channel = ChannelFactory(owner=other_user)
     rule = RuleFactory(owner=other_user)
-    n = Notification.objects.create(owner=other_user, rule=rule, fingerprint="f", subject="s", severity="info", title="t")
+    n = Notification.objects.create(
+        owner=other_user, rule=rule, fingerprint="f", subject="s", severity="info", title="t"
+    )
     for path in (f"{CHANNELS}{channel.pk}/", f"{RULES}{rule.pk}/", f"/api/v1/alerts/notifications/{n.pk}/"):
         assert api.get(path).status_code == 404
     assert api.post(f"/api/v1/alerts/notifications/{n.pk}/ack/").status_code == 404
@@ -139,7 +142,12 @@ def test_events_fire_once_and_resolve(api, user, receiver, django_capture_on_com
     resolved = ok(api.post(EVENTS, event | {"status": "resolved"}, format="json"), 202)["notifications"]
     assert [r["state"] for r in resolved] == ["resolved"]
     assert ok(api.get("/api/v1/alerts/notifications/?state=firing"))["results"] == []
-    for bad, field in (({"kind": "Bad Kind!"}, "kind"), ({"severity": "apocalyptic"}, "severity"), ({"dedup_key": ""}, "dedup_key")):
+    bad_events = (
+        ({"kind": "Bad Kind!"}, "kind"),
+        ({"severity": "apocalyptic"}, "severity"),
+        ({"dedup_key": ""}, "dedup_key"),
+    )
+    for bad, field in bad_events:
         response = api.post(EVENTS, event | bad, format="json")
         assert response.status_code == 400 and field in response.json()["errors"]
 

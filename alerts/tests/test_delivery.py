@@ -27,7 +27,8 @@ def fired(user, channel, *, title="Goal 'x' is at risk"):
 
 
 def webhook_channel(user, receiver, path="/hook", **kwargs):
-    return services.channel_create(owner=user, name=f"hook {path}", kind="webhook", url=receiver.url_for(path), **kwargs)
+    url = receiver.url_for(path)
+    return services.channel_create(owner=user, name=f"hook {path}", kind="webhook", url=url, **kwargs)
 
 
 def test_webhook_is_signed_per_standard_webhooks(user, receiver):
@@ -109,7 +110,8 @@ def test_500_then_200_is_one_successful_delivery(user, receiver):
     assert services.delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=60)) is None
     requests = received(receiver, "/hook")
     assert len(requests) == 2 and len({r.headers["webhook-id"] for r in requests}) == 1
-    outcomes = list(DeliveryAttempt.objects.filter(delivery=delivery).order_by("at").values_list("outcome", "status_code"))
+    attempts = DeliveryAttempt.objects.filter(delivery=delivery).order_by("at")
+    outcomes = list(attempts.values_list("outcome", "status_code"))
     assert outcomes == [("retry", 500), ("sent", 200)]
 
 
