@@ -72,3 +72,4 @@ class AttemptOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
     GONE = "gone", "Gone (410): channel disabled"
     REFUSED = "refused", "Refused (address not allowed)"
+    LOST = "lost", "Lost (the worker stopped mid-send; tried again)"

@@ -30,8 +30,11 @@ from .models import Channel, Delivery, DeliveryAttempt, EscalationStep, Heartbea
 logger = logging.getLogger(__name__)
 
 ACK_SALT = "alerts.ack"
-# A delivery claimed longer ago than this is presumed lost with its worker and is tried again.
-CLAIM_STALE_SECONDS = 60
+
+
+def _claim_stale() -> dt.timedelta:
+    """A delivery claimed longer ago than this is presumed lost with its worker."""
+    return dt.timedelta(seconds=settings.ALERTS_CLAIM_STALE_SECONDS)
 
 
 def invalid(field: str, message: str) -> ApplicationError:
@@ -468,12 +471,17 @@ def _claim(delivery_id: int, now: dt.datetime) -> Delivery | None:
             DeliveryStatus.CANCELLED,
         ):
             return None
-        if delivery.status == DeliveryStatus.SENDING and delivery.claimed_at > now - dt.timedelta(
-            seconds=CLAIM_STALE_SECONDS
-        ):
+        if delivery.status == DeliveryStatus.SENDING and delivery.claimed_at > now - _claim_stale():
             return None
         if delivery.next_attempt_at and delivery.next_attempt_at > now + dt.timedelta(seconds=1):
             return None  # an early duplicate: the scheduled one will come
+        if delivery.status == DeliveryStatus.SENDING:  # its worker died mid-send: say so, try again
+            DeliveryAttempt.objects.create(
+                delivery=delivery,
+                at=delivery.claimed_at,
+                outcome=AttemptOutcome.LOST,
+                error="The worker stopped during this attempt; it is sent again with the same webhook-id.",
+            )
         if not delivery.channel.enabled:
             delivery.status = DeliveryStatus.CANCELLED
             delivery.save(update_fields=["status"])
@@ -764,7 +772,7 @@ def tick(*, now: dt.datetime | None = None) -> dict:
     stuck = Delivery.objects.filter(
         Q(status=DeliveryStatus.PENDING, next_attempt_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=30))
         | Q(status=DeliveryStatus.PENDING, next_attempt_at__lt=now - dt.timedelta(seconds=30))
-        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - dt.timedelta(seconds=CLAIM_STALE_SECONDS))
+        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - _claim_stale())
     ).values_list("pk", flat=True)
     done["resent"] = len(stuck := list(stuck))
     with transaction.atomic():

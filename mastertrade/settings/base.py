@@ -247,6 +247,10 @@ ALERTS_TELEGRAM_BASE_URL = env("ALERTS_TELEGRAM_BASE_URL", "https://api.telegram
 ALERTS_RETRY_BASE_SECONDS = float(env("ALERTS_RETRY_BASE_SECONDS", "5"))
 ALERTS_RETRY_MAX_SECONDS = float(env("ALERTS_RETRY_MAX_SECONDS", "900"))
 ALERTS_MAX_ATTEMPTS = env_int("ALERTS_MAX_ATTEMPTS", 8)
+# A delivery claimed by a worker that has not finished after this long is presumed lost
+# with that worker (killed mid-send) and tried again by the tick, with the same webhook-id.
+# Keep it above the HTTP timeouts.
+ALERTS_CLAIM_STALE_SECONDS = env_int("ALERTS_CLAIM_STALE_SECONDS", 60)
 # How often beat runs the alerts tick (escalations due, data down, deadlines, stuck deliveries).
 ALERTS_TICK_SECONDS = env_int("ALERTS_TICK_SECONDS", 60)
 # The worker/beat heartbeat (written by the tick) counts as stale after this long.
