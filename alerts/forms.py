@@ -56,6 +56,8 @@ class RuleForm(forms.Form):
         self.fields["goal"].queryset = goal_list_for_user(user=user)
         self.fields["channels"].queryset = channel_list_for_user(user=user)
         self.fields["escalation_channel"].queryset = channel_list_for_user(user=user)
+        for name in ("channels", "escalation_channel"):
+            self.fields[name].label_from_instance = lambda channel: f"{channel.name} ({channel.kind})"
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
