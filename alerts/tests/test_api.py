@@ -164,3 +164,23 @@ def test_acknowledge_through_the_api_and_the_signed_link(api, user, client):
     assert client.get(link.replace("http://127.0.0.1:8000", "")).status_code == 200
     assert Notification.objects.get(pk=other.pk).acknowledged_at is not None
     assert client.get("/alerts/ack/forged-token/").status_code == 404
+
+
+def test_production_settings_fix_the_hosts_and_refuse_loopback():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "ALERTS_ALLOW_LOOPBACK": "true",
+        "ALERTS_SLACK_BASE_URL": "http://127.0.0.1:1/",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.ALERTS_ALLOW_LOOPBACK, s.ALERTS_SLACK_BASE_URL, s.ALERTS_DERIVE_KEY_FROM_SECRET)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "https://hooks.slack.com/", "False"]

@@ -236,6 +236,7 @@ WORKER_METRICS_PORT = int(env("CELERY_METRICS_PORT") or 0)
 # Fernet key(s) for channel secrets at rest, comma-separated (the first encrypts; all
 # decrypt, for rotation). local/test derive one from SECRET_KEY; production requires it.
 ALERTS_ENCRYPTION_KEYS = env_list("ALERTS_ENCRYPTION_KEY")
+ALERTS_DERIVE_KEY_FROM_SECRET = False
 # Outgoing HTTP may reach loopback (tests, local runs with a local receiver). Never in production.
 ALERTS_ALLOW_LOOPBACK = env_bool("ALERTS_ALLOW_LOOPBACK", False)
 ALERTS_HTTP_CONNECT_TIMEOUT = float(env("ALERTS_HTTP_CONNECT_TIMEOUT", "3"))
