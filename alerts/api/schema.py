@@ -3,7 +3,7 @@
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS
+from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 
 from . import serializers as s
 
@@ -210,7 +210,11 @@ NOTIFICATION_LIST = {
     "summary": "List your alerts",
     "description": "Firings of your rules, newest first; `?state=firing` for the ones firing now.",
     "parameters": [OpenApiParameter("state", str, enum=["firing", "resolved"], required=False)],
-    "responses": {200: s.NotificationOutput(many=True), **READ_ERRORS},
+    "responses": {
+        200: s.NotificationOutput(many=True),
+        400: error("`state` is not firing or resolved."),
+        **READ_ERRORS,
+    },
     "examples": [_page(NOTIFICATION_OUT)],
 }
 NOTIFICATION_GET = {
