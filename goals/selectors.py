@@ -1,9 +1,13 @@
 from functools import cache
 
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from mastertrade.core import clock
+
+from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot
 
 
@@ -48,11 +52,25 @@ def goal_filter_by_status(*, queryset: QuerySet[FinancialGoal], status: str, tod
     """The goals of `queryset` whose derived status (as `goal.status(today)`) is `status`,
     filtered in the database with the one SQL form of the status (goals.progress), the
     same the snapshots and the goals metric use."""
-    from django.db.models.expressions import RawSQL
-
-    from . import progress
-
     joins = progress.goal_status_sql_joins().replace("%(today)s", "%s")
     sql = f"SELECT g.id FROM financial_goals g {joins} WHERE s.status = %s"
     # SQL from goals.progress's constants; today and the status are parameters.
     return queryset.filter(pk__in=RawSQL(sql, [today] * joins.count("%s") + [status]))  # noqa: S611
+
+
+GOAL_COUNTS_SQL = """
+SELECT s.status, g.state, count(*)
+FROM financial_goals g
+{joins}
+GROUP BY 1, 2
+"""
+
+
+def goal_counts_by_status_and_state(*, today=None) -> dict[tuple[str, str], int]:
+    """{(status, state): number of goals}, status computed in SQL exactly as the
+    snapshots do (one query); the source of the `mastertrade_goals` metric."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            GOAL_COUNTS_SQL.format(joins=progress.goal_status_sql_joins()), {"today": today or clock.today()}
+        )
+        return {(status, state): count for status, state, count in cursor.fetchall()}

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from mastertrade.core.fields import OwnedGoalField
+from goals.api.fields import OwnedGoalField
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, QUANTITY
 from mastertrade.core.serializers import Serializer, StrictSerializer, decimal_field
 from risk.models import GoalAdjustment, Stance
