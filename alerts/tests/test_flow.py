@@ -4,12 +4,12 @@ goal, the worker evaluates the rules after commit and delivers to a real receive
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alerts.models import Notification
 from alerts.tests.fixtures import received, wait_for
 from mastertrade.core import clock
+from mastertrade.factories import api_token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def client(user):
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return c
 
 
