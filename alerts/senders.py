@@ -74,12 +74,14 @@ def _request(channel, message: Message, now: dt.datetime) -> tuple[str, dict, st
 
 
 def _error(exc: Exception) -> str:
-    # Never the URL (it can hold a token): the exception's type and a short reason.
-    reason = str(exc).split("(Caused by")[0]
-    for secret_bearing in ("http://", "https://"):
-        if secret_bearing in reason:
-            reason = ""
-    return f"{type(exc).__name__}: {reason}"[:300]
+    """A short reason, never the URL (its path can hold a token, as Telegram's does)."""
+    if isinstance(exc, requests.Timeout):
+        return "Timeout: the receiver did not answer in time."
+    if isinstance(exc, requests.ConnectionError):
+        return "ConnectionError: could not connect to the receiver."
+    if isinstance(exc, requests.RequestException):
+        return f"{type(exc).__name__}: the request failed."
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def send(channel, message: Message, *, now: dt.datetime) -> Result:

@@ -222,3 +222,13 @@ def test_dedup_repeat_and_resolve(user, receiver):
     # Firing again later is a new notification.
     assert services.alert_report(firing=True, now=now + dt.timedelta(seconds=800), **report).pk != first.pk
     assert Notification.objects.filter(rule=rule).count() == 2
+
+
+def test_a_failure_never_records_the_secret_url(user, settings):
+    settings.ALERTS_TELEGRAM_BASE_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    channel = services.channel_create(owner=user, name="t", kind="telegram", bot_token="123:SECRETTOKEN", address="42")
+    _, delivery = fired(user, channel)
+    services.delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and "ConnectionError" in delivery.last_error
+    assert "SECRETTOKEN" not in delivery.last_error + delivery.attempt_log.get().error
