@@ -46,17 +46,33 @@ def record_delivery(*, channel: str, outcome: str, seconds: float) -> None:
 
 
 class FiringCollector:
-    """mastertrade_alerts_firing{severity}: alerts firing now (one query at scrape time)."""
+    """At scrape time, one query: mastertrade_alerts_firing{severity} (alerts firing now)
+    and mastertrade_alerts_heartbeat_age_seconds (time since the worker last ran beat's
+    alerts tick — the outside view of a stale worker or beat, which cannot alert on itself)."""
+
+    SQL = (
+        "SELECT severity, count(*), NULL FROM alert_notifications WHERE state = 'firing' GROUP BY 1 "
+        "UNION ALL SELECT 'heartbeat', 0, EXTRACT(EPOCH FROM now() - seen_at) FROM alert_heartbeats "
+        "WHERE name = 'tick'"
+    )
 
     def collect(self):
-        family = GaugeMetricFamily("mastertrade_alerts_firing", "Alerts firing now, by severity.", labels=["severity"])
+        firing = GaugeMetricFamily("mastertrade_alerts_firing", "Alerts firing now, by severity.", labels=["severity"])
+        age = GaugeMetricFamily(
+            "mastertrade_alerts_heartbeat_age_seconds",
+            "Seconds since the worker last ran beat's alerts tick (-1 = never).",
+        )
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT severity, count(*) FROM alert_notifications WHERE state = 'firing' GROUP BY 1")
-                counts = dict(cursor.fetchall())
+                cursor.execute(self.SQL)
+                rows = cursor.fetchall()
         except (DatabaseError, InterfaceError):
             connection.close_if_unusable_or_obsolete()
             return
+        counts = {severity: count for severity, count, _ in rows if severity != "heartbeat"}
+        ages = [float(seconds) for severity, _, seconds in rows if severity == "heartbeat"]
         for severity in Severity.values:
-            family.add_metric([severity], counts.get(severity, 0))
-        yield family
+            firing.add_metric([severity], counts.get(severity, 0))
+        age.add_metric([], ages[0] if ages else -1)
+        yield firing
+        yield age

@@ -152,3 +152,28 @@ def test_retry_after_as_a_date():
     now = dt.datetime(2026, 11, 25, 20, 0, tzinfo=dt.UTC)
     assert policies.parse_retry_after("Wed, 25 Nov 2026 20:00:30 GMT", now=now) == 30
     assert policies.parse_retry_after("soon", now=now) is None
+
+
+def test_admin_lists_alerts_with_secrets_masked(client, user, django_user_model):
+    from alerts.factories import ChannelFactory
+
+    staff = django_user_model.objects.create_superuser("alerts-admin", "a@example.test", "pw-alerts-admin-1")
+    ChannelFactory(owner=user, url="https://hooks.example.com/very-secret-path-9999")
+    rule = RuleFactory(owner=user)
+    services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
+    client.force_login(staff)
+    for model in ("channel", "rule", "notification", "delivery"):
+        response = client.get(f"/admin/alerts/{model}/")
+        assert response.status_code == 200, model
+        assert "very-secret-path" not in response.content.decode()
+    assert "…9999" in client.get("/admin/alerts/channel/").content.decode()
+
+
+def test_metrics_show_firing_alerts_and_the_heartbeat_age(client, user):
+    rule = RuleFactory(owner=user, severity="critical")
+    services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
+    services.heartbeat_beat(now=clock.now() - dt.timedelta(seconds=100))
+    text = client.get("/metrics").content.decode()
+    assert 'mastertrade_alerts_firing{severity="critical"} 1.0' in text
+    age = float(next(line.split()[-1] for line in text.splitlines() if line.startswith("mastertrade_alerts_heartbeat")))
+    assert 99 <= age < 200

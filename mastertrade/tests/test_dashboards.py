@@ -116,6 +116,7 @@ def test_every_dashboard_metric_is_exported(exposition):
         "mastertrade_alert_notifications_total",
         "mastertrade_alert_deliveries_total",
         "mastertrade_alert_delivery_latency_seconds_bucket",
+        "mastertrade_alerts_heartbeat_age_seconds",
     } <= set(used)
     missing = {name: where for name, where in used.items() if name not in exported}
     assert not missing, f"dashboards query metrics the app does not export: {missing}"
