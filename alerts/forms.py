@@ -1,6 +1,8 @@
 """The /alerts/ page's forms. They carry input to the same services the API calls; a
 service's per-field errors are shown next to the field."""
 
+import re
+
 from django import forms
 
 from mastertrade.core.errors import ApplicationError
@@ -8,14 +10,22 @@ from mastertrade.core.errors import ApplicationError
 from .kinds import ChannelKind, RuleKind, Severity, StatusThreshold
 from .models import DEFAULT_BODY, DEFAULT_TITLE, TEMPLATE_MAX
 
-ALIASES = {"escalation": "escalation_delay"}
+ESCALATION_STEPS = 3
+
+
+def _field_for(field: str, message: str) -> str:
+    """The form field a service error belongs to (escalation errors name their step)."""
+    if field == "escalation":
+        match = re.match(r"Step (\d+)", message)
+        return f"escalation_delay_{match.group(1) if match else 1}"
+    return field
 
 
 def add_service_errors(form: forms.Form, exc: ApplicationError) -> None:
     for field, messages in (exc.errors or {"__all__": [exc.message]}).items():
-        field = ALIASES.get(field, field)
         for message in messages:
-            form.add_error(field if field in form.fields else None, message)
+            name = _field_for(field, message)
+            form.add_error(name if name in form.fields else None, message)
 
 
 class ChannelForm(forms.Form):
@@ -40,8 +50,6 @@ class RuleForm(forms.Form):
     event_kind = forms.CharField(max_length=64, required=False, label="Event kind", help_text="blank: any")
     repeat_interval_seconds = forms.IntegerField(initial=0, label="Repeat every (s)", help_text="0: never")
     channels = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
-    escalation_channel = forms.ModelChoiceField(queryset=None, required=False, label="Escalate to")
-    escalation_delay = forms.IntegerField(required=False, label="after (s)")
     title_template = forms.CharField(max_length=200, initial=DEFAULT_TITLE)
     body_template = forms.CharField(
         max_length=TEMPLATE_MAX, initial=DEFAULT_BODY, widget=forms.Textarea(attrs={"rows": 3})
@@ -55,15 +63,28 @@ class RuleForm(forms.Form):
 
         self.fields["goal"].queryset = goal_list_for_user(user=user)
         self.fields["channels"].queryset = channel_list_for_user(user=user)
-        self.fields["escalation_channel"].queryset = channel_list_for_user(user=user)
-        for name in ("channels", "escalation_channel"):
-            self.fields[name].label_from_instance = lambda channel: f"{channel.name} ({channel.kind})"
+        templates = {name: self.fields.pop(name) for name in ("title_template", "body_template")}
+        for n in range(1, ESCALATION_STEPS + 1):  # the chain: channel after channel, each after its delay
+            self.fields[f"escalation_channel_{n}"] = forms.ModelChoiceField(
+                queryset=channel_list_for_user(user=user), required=False, label=f"Escalation {n} to"
+            )
+            self.fields[f"escalation_delay_{n}"] = forms.IntegerField(
+                required=False, label="after (s)", help_text="unacknowledged this long after the previous step"
+            )
+        self.fields.update(templates)
+        for name, field in self.fields.items():
+            if name == "channels" or name.startswith("escalation_channel"):
+                field.label_from_instance = lambda channel: f"{channel.name} ({channel.kind})"
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
-        channel, delay = data.pop("escalation_channel"), data.pop("escalation_delay")
-        if channel is not None and delay is None:
-            self.add_error("escalation_delay", "Give the delay before escalating.")
-            raise forms.ValidationError("incomplete")
-        data["escalation"] = [(channel, delay)] if channel is not None else []
+        data["escalation"] = []
+        for n in range(1, ESCALATION_STEPS + 1):
+            channel, delay = data.pop(f"escalation_channel_{n}"), data.pop(f"escalation_delay_{n}")
+            if channel is None:
+                continue
+            if delay is None:
+                self.add_error(f"escalation_delay_{n}", "Give the delay before escalating.")
+                raise forms.ValidationError("incomplete")
+            data["escalation"].append((channel, delay))
         return data

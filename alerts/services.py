@@ -194,6 +194,8 @@ def _check_owned(owner, channels, escalation) -> None:
     for channel in channels:
         if channel.owner_id != owner.pk:
             raise invalid("channels", "No such channel.")
+    if len(escalation) > 10:
+        raise invalid("escalation", "At most 10 escalation steps.")
     for i, (channel, delay) in enumerate(escalation):
         if channel.owner_id != owner.pk:
             raise invalid("escalation", f"Step {i + 1}: no such channel.")
