@@ -3,6 +3,8 @@ in, adds a webhook channel and tests it, creates an at-risk rule, sees the alert
 and acknowledges it. Server-rendered forms; no outside requests; fits 1366×768."""
 
 import datetime as dt
+import json
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -10,9 +12,10 @@ from playwright.sync_api import expect
 
 from alerts import services
 from alerts.models import Channel, Notification, Rule
-from alerts.tests.fixtures import received
+from alerts.tests.fixtures import received, wait_for
 from goals.factories import GoalFactory
 from mastertrade.core import clock
+from mastertrade.factories import api_token_for
 
 from .conftest import PASSWORD
 
@@ -23,7 +26,31 @@ def fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_trader_sets_up_alerts_and_acknowledges_one(page, live_server, plain_user, offline, screenshots, receiver):
+def record_trade(base_url: str, user, goal_id: int, pnl: str) -> None:
+    body = {
+        "goal": goal_id,
+        "symbol": "BTCUSDT",
+        "side": "LONG",
+        "quantity": "1",
+        "entry_price": "100",
+        "exit_price": "100",
+        "profit_loss": pnl,
+        "entry_time": "2026-11-01T10:00:00Z",
+        "status": "closed",
+    }
+    request = urllib.request.Request(  # noqa: S310 (the live server's http URL)
+        f"{base_url}/api/v1/trades/",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Token {api_token_for(user)}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 201
+
+
+def test_trader_sets_up_alerts_and_acknowledges_one(
+    page, live_server, plain_user, offline, screenshots, receiver, celery_worker_process
+):
     receiver.expect_request("/hook", method="POST").respond_with_data("ok")
     base = live_server.url
 
@@ -67,19 +94,25 @@ def test_trader_sets_up_alerts_and_acknowledges_one(page, live_server, plain_use
     expect(page.locator(".messages")).to_contain_text("Rule 'goals at risk' created.")
     expect(page.locator("#rules")).to_contain_text("engine webhook after 900 s")
 
-    # A trade leaves the goal at risk; the worker evaluates the rules (here, in-process).
+    # A trade through the API leaves the goal at risk; the real worker evaluates the rules.
     today = clock.today()
     goal = GoalFactory(
         owner=plain_user,
         name="Side income",
         target_value=Decimal("1000"),
-        current_value=Decimal("500"),
+        current_value=Decimal("600"),
         start_date=today - dt.timedelta(days=20),
         target_date=today + dt.timedelta(days=10),
     )
-    assert services.goal_evaluate(goal_id=goal.pk) == 1
-    page.goto(f"{base}/alerts/")
+    record_trade(base, plain_user, goal.pk, "-100")  # 50 % vs 66.67 % expected: at risk
+
+    def fired():
+        page.goto(f"{base}/alerts/")
+        return "is at risk" in page.locator("#firing").inner_text()
+
+    assert wait_for(fired, timeout=30, interval=0.5)
     expect(page.locator("#firing")).to_contain_text("Goal 'Side income' is at risk")
+    assert wait_for(lambda: len(received(receiver, "/hook")) == 2)  # the test, then the alert
     fits(page)
     page.screenshot(path=str(screenshots / "alerts-page.png"), full_page=True)
 
