@@ -82,19 +82,19 @@ def app(environ, start_response):
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = json.loads(environ["wsgi.input"].read(length) or b"{}")
     base = Decimal(body["base_position_size"])
-    with conn.transaction():
-        cursor = conn.execute(GOAL_SQL, (goal_id, user_id))
-        row = cursor.fetchone()
-        if row is None:
-            return respond(start_response, "404 Not Found", {"code": "not_found"})
-        goal = dict(zip([c.name for c in cursor.description], row, strict=True))
-        adjustment_id = conn.execute(
-            "INSERT INTO goal_adjustment_log (owner_id, goal_id, base_position_size, portfolio_value, symbol, "
-            "current_value, target_value, progress_pct, expected_pct, drawdown_pct, adjustment_factor, "
-            "adjusted_size, stance, reason, created_at) "
-            "VALUES (%s, %s, %s, NULL, %s, %s, %s, 0, NULL, 0, 1, %s, 'balanced', 'raw floor', now()) RETURNING id",
-            (user_id, goal_id, base, body.get("symbol", ""), goal["current_value"], goal["target_value"], base),
-        ).fetchone()[0]
+    # Like the API: the goal read, then the audit row's INSERT, which commits on its own.
+    cursor = conn.execute(GOAL_SQL, (goal_id, user_id))
+    row = cursor.fetchone()
+    if row is None:
+        return respond(start_response, "404 Not Found", {"code": "not_found"})
+    goal = dict(zip([c.name for c in cursor.description], row, strict=True))
+    adjustment_id = conn.execute(
+        "INSERT INTO goal_adjustment_log (owner_id, goal_id, base_position_size, portfolio_value, symbol, "
+        "current_value, target_value, progress_pct, expected_pct, drawdown_pct, adjustment_factor, "
+        "adjusted_size, stance, reason, created_at) "
+        "VALUES (%s, %s, %s, NULL, %s, %s, %s, 0, NULL, 0, 1, %s, 'balanced', 'raw floor', now()) RETURNING id",
+        (user_id, goal_id, base, body.get("symbol", ""), goal["current_value"], goal["target_value"], base),
+    ).fetchone()[0]
     return respond(
         start_response,
         "200 OK",
