@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mastertrade.core.errors import ApplicationError
 
@@ -124,10 +124,13 @@ def notification_ack(request, pk):
     return redirect("alerts-page")
 
 
+@require_http_methods(["GET", "POST"])
 def ack_link(request, token):
-    """The signed one-click link in a message: acknowledges without a login."""
+    """The signed link in a message: no login needed. GET shows the alert and one
+    button; the POST acknowledges (chat link previews fetch with GET and must not)."""
     n = services.notification_from_ack_token(token)
     if n is None:
         return render(request, "alerts/ack.html", {"notification": None}, status=404)
-    services.notification_ack(notification=n)
+    if request.method == "POST":
+        n = services.notification_ack(notification=n)
     return render(request, "alerts/ack.html", {"notification": n})

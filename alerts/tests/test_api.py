@@ -160,8 +160,11 @@ def test_acknowledge_through_the_api_and_the_signed_link(api, user, client):
     body = ok(api.post(f"/api/v1/alerts/notifications/{n.pk}/ack/"))
     assert body["acknowledged_at"] is not None
     other = services.alert_report(rule=rule, subject="s2", condition="c", firing=True, title="t2", detail="")
-    link = services.ack_url(other.pk)
-    assert client.get(link.replace("http://127.0.0.1:8000", "")).status_code == 200
+    link = services.ack_url(other.pk).replace("http://127.0.0.1:8000", "")
+    page = client.get(link)  # a chat's link preview fetches it: nothing happens
+    assert page.status_code == 200 and b"ack-form" in page.content
+    assert Notification.objects.get(pk=other.pk).acknowledged_at is None
+    assert client.post(link).status_code == 200  # the one click
     assert Notification.objects.get(pk=other.pk).acknowledged_at is not None
     assert client.get("/alerts/ack/forged-token/").status_code == 404
 
