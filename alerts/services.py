@@ -332,9 +332,12 @@ def alert_report(
     now = now or clock.now()
     fp = policies.fingerprint(rule_id=rule.pk, subject=subject, condition=condition)
     open_ = Notification.objects.select_for_update().filter(rule=rule, fingerprint=fp, state="firing").first()
+    one_shot = rule.kind in ONE_SHOT_KINDS
     if firing and open_ is None:
-        if rule.kind in ONE_SHOT_KINDS and Notification.objects.filter(rule=rule, fingerprint=fp).exists():
-            return None  # one notification, ever
+        if one_shot:
+            Rule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise: one notification, ever
+            if Notification.objects.filter(rule=rule, fingerprint=fp).exists():
+                return None
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
@@ -351,7 +354,11 @@ def alert_report(
         except IntegrityError:
             return None  # a concurrent evaluation opened it
         _enqueue(_deliveries(notification, rule.channels.all(), DeliveryEvent.FIRE, 0))
-        _schedule_escalation(notification, 0)
+        if one_shot:  # a moment, not a state: told once, closed at once (no repeat, escalation or resolve)
+            notification.state, notification.resolved_at = NotificationState.RESOLVED, now
+            notification.save(update_fields=["state", "resolved_at"])
+        else:
+            _schedule_escalation(notification, 0)
         transaction.on_commit(lambda: metrics.record_notification(rule=rule.kind, severity=notification.severity))
         return notification
     if firing and open_ is not None:
@@ -365,7 +372,7 @@ def alert_report(
         open_.save(update_fields=["repeats", "last_notified_at", "detail"])
         _enqueue(_deliveries(open_, rule.channels.all(), DeliveryEvent.REPEAT, open_.repeats))
         return open_
-    if not firing and open_ is not None and rule.kind not in ONE_SHOT_KINDS:
+    if not firing and open_ is not None and not one_shot:
         return _resolve(open_, now=now, detail=detail)
     return None
 

@@ -61,6 +61,8 @@ def test_missed_achieved_and_deadline_near_fire_once(user):
     assert Notification.objects.filter(rule=missed).count() == 1
     assert Notification.objects.filter(rule=achieved).count() == 1
     assert [n.subject for n in Notification.objects.filter(rule=near)] == [f"goal:{close.pk}"]
+    # A moment, not a state: told once and closed at once (nothing stays "firing").
+    assert not Notification.objects.filter(state="firing").exists()
 
 
 def test_drawdown_fires_when_protective_and_resolves_under_the_line(user):
