@@ -164,10 +164,32 @@ def channel_secrets_masked(channel: Channel) -> dict:
 
 
 def channel_disable(*, channel_id: int, reason: str) -> None:
+    """Disable a channel the receiver says is gone; the reason shows on the page and in
+    the API, and the owner is told by e-mail (when they have an address)."""
     Channel.objects.filter(pk=channel_id).update(enabled=False, disabled_reason=reason[:300])
     Delivery.objects.filter(channel_id=channel_id, status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.CANCELLED
     )
+    transaction.on_commit(lambda: _tell_owner_disabled(channel_id, reason))
+
+
+def _tell_owner_disabled(channel_id: int, reason: str) -> None:
+    from django.core.mail import send_mail
+
+    channel = Channel.objects.select_related("owner").filter(pk=channel_id).first()
+    if channel is None or not channel.owner.email:
+        return
+    try:
+        send_mail(
+            subject=f"[MasterTrade alerts] Channel {channel.name!r} disabled",
+            message=f"{reason}\n\nAlerts no longer go to this channel. Fix it, then enable it again on "
+            f"{settings.ALERTS_PUBLIC_BASE_URL.rstrip('/')}{reverse('alerts-page')}.",
+            from_email=None,
+            recipient_list=[channel.owner.email],
+            fail_silently=False,
+        )
+    except Exception:  # the mail server is outside the system; the page still shows the reason
+        logger.warning("alerts: could not e-mail the owner of channel %s about its disabling", channel_id)
 
 
 # --- Rules

@@ -129,13 +129,16 @@ def test_429_retry_after_is_honoured(user, receiver, settings):
     assert len(received(receiver)) == 1
 
 
-def test_410_disables_the_channel_and_says_why(user, receiver):
+def test_410_disables_the_channel_and_says_why(user, receiver, smtp_server, django_capture_on_commit_callbacks):
     receiver.expect_request("/hook").respond_with_data("gone", status=410)
     channel = webhook_channel(user, receiver)
     n, delivery = fired(user, channel)
-    services.delivery_attempt(delivery_id=delivery.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delivery_attempt(delivery_id=delivery.pk)
     channel.refresh_from_db()
     assert not channel.enabled and "410" in channel.disabled_reason
+    [mail] = smtp_server.messages  # the owner is told
+    assert mail.rcpt_tos == [user.email] and b"disabled" in mail.content
     assert Delivery.objects.get(pk=delivery.pk).status == "failed"
     # Later firings do not send to a disabled channel.
     services.alert_report(rule=n.rule, subject="other", condition="c", firing=True, title="t", detail="")
