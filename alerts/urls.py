@@ -12,6 +12,7 @@ urlpatterns = [
     path("channels/<int:pk>/toggle/", views.channel_toggle, name="alerts-channel-toggle"),
     path("channels/<int:pk>/delete/", views.channel_delete, name="alerts-channel-delete"),
     path("rules/add/", views.rule_add, name="alerts-rule-add"),
+    path("rules/<int:pk>/toggle/", views.rule_toggle, name="alerts-rule-toggle"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="alerts-rule-delete"),
     path("notifications/<int:pk>/ack/", views.notification_ack, name="alerts-ack"),
     path("ack/<str:token>/", views.ack_link, name="alerts-ack-link"),

@@ -109,6 +109,14 @@ def rule_add(request):
 
 @login_required
 @require_POST
+def rule_toggle(request, pk):
+    rule = selectors.rule_get_for_user(user=request.user, rule_id=pk)
+    services.rule_save(owner=request.user, rule=rule, enabled=not rule.enabled)
+    return redirect("alerts-page")
+
+
+@login_required
+@require_POST
 def rule_delete(request, pk):
     services.rule_delete(rule=selectors.rule_get_for_user(user=request.user, rule_id=pk))
     messages.success(request, "Rule deleted.")

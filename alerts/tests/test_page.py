@@ -84,3 +84,14 @@ def test_someone_elses_channel_cannot_be_chosen(browser, other_user):
     assert response.status_code == 400 and "channels" in response.context["rule_form"].errors
     assert browser.post(f"/alerts/channels/{theirs.pk}/delete/").status_code == 404
     assert Channel.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_rule_is_disabled_and_enabled_from_the_page(browser, user):
+    from alerts.factories import RuleFactory
+
+    rule = RuleFactory(owner=user)
+    assert browser.post(f"/alerts/rules/{rule.pk}/toggle/").status_code == 302
+    assert not Rule.objects.get(pk=rule.pk).enabled
+    assert "Enable" in browser.get("/alerts/").content.decode()
+    browser.post(f"/alerts/rules/{rule.pk}/toggle/")
+    assert Rule.objects.get(pk=rule.pk).enabled
