@@ -8,6 +8,7 @@ other digits than the sender meant. The string must match the field's pattern (i
 schema), which encodes its precision and its range, so the schema and the server
 accept exactly the same strings."""
 
+import copy
 import re
 from decimal import Decimal
 
@@ -215,7 +216,34 @@ class StrictInputMixin:
         return super().to_internal_value(data)
 
 
-class StrictSerializer(StrictInputMixin, serializers.Serializer):
+class FieldsOnceMixin:
+    """A ModelSerializer builds its fields by introspecting the model on every instance
+    (a sixth of a goal read's CPU, bench/api.py). Build them once per class; each
+    instance gets its own unbound copies: shallow for plain fields (their settings are
+    never changed after construction; binding sets only their own attributes), deep for
+    nested serializers, which hold fields of their own."""
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_fields_prototype")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._fields_prototype = prototype
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in prototype.items()
+        }
+
+
+class Serializer(FieldsOnceMixin, serializers.Serializer):
+    """The project's Serializer: fields copied from a per-class prototype."""
+
+
+class ModelSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+    """The project's ModelSerializer: fields built once per class."""
+
+
+class StrictSerializer(StrictInputMixin, Serializer):
     pass
 
 
@@ -225,7 +253,7 @@ class QuerySerializer(StrictSerializer):
     strict_types = False
 
 
-class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+class StrictModelSerializer(StrictInputMixin, ModelSerializer):
     """A ModelSerializer whose fields take their limits from the model fields'
     validators; decimals are strict decimal strings; strings are taken as sent (no
     trimming: the pattern in the schema is what the server checks)."""

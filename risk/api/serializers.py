@@ -2,7 +2,13 @@ from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
 from mastertrade.core.money import FACTOR, PERCENT, QUANTITY
-from mastertrade.core.serializers import QuerySerializer, StrictSerializer, decimal_field, decimal_from_model
+from mastertrade.core.serializers import (
+    QuerySerializer,
+    Serializer,
+    StrictSerializer,
+    decimal_field,
+    decimal_from_model,
+)
 from risk.models import GoalAdjustment, Stance
 
 
@@ -19,7 +25,7 @@ class PositionSizeInputSerializer(StrictSerializer):
     symbol = serializers.RegexField(r"^[A-Za-z0-9._/:-]{1,32}$", required=False, allow_blank=True, max_length=32)
 
 
-class PositionSizeSerializer(serializers.Serializer):
+class PositionSizeSerializer(Serializer):
     """The sizing answer. A plain Serializer (not a ModelSerializer): this is the
     trading engine's hot path, and field introspection per request costs."""
 
