@@ -116,6 +116,8 @@ SPARE_TOKENS = 5
 def schemathesis_run(base: str, token: str, seed: int, cwd: Path, *selection: str) -> tuple[int, str]:
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         f"{base}/api/schema/",
         "--checks",
