@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from mastertrade.core import clock
-from mastertrade.core.errors import ApplicationError
+from mastertrade.core.errors import INVALID_COMBINATION, UNKNOWN_REFERENCE, ApplicationError, Conflict
 
 from . import crypto, http, metrics, policies, senders
 from .kinds import (
@@ -37,8 +37,25 @@ def _claim_stale() -> dt.timedelta:
     return dt.timedelta(seconds=settings.ALERTS_CLAIM_STALE_SECONDS)
 
 
-def invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError("Invalid input.", code="validation_error", errors={field: [message]})
+def invalid(field: str, message: str, *, code: str = "validation_error") -> ApplicationError:
+    return ApplicationError("Invalid input.", code=code, errors={field: [message]})
+
+
+def mismatch(field: str, message: str) -> ApplicationError:
+    """A value that is fine alone but not for this channel type or this deployment (a
+    Slack URL on another host, an e-mail address for a Telegram channel, http in
+    production): a rule no schema can state, so its own code."""
+    return invalid(field, message, code=INVALID_COMBINATION)
+
+
+def unknown(field: str, message: str) -> ApplicationError:
+    """An id in the body that names nothing of the caller's."""
+    return invalid(field, message, code=UNKNOWN_REFERENCE)
+
+
+def name_taken(what: str) -> ApplicationError:
+    message = f"You already have {what} with this name."
+    return ApplicationError(message, code="name_taken", status_code=409, errors={"name": [message]})
 
 
 def _full_clean(obj, **kwargs) -> None:
@@ -62,19 +79,19 @@ def _channel_secret(*, kind: str, url: str, bot_token: str, address: str, signin
     if kind in (ChannelKind.SLACK, ChannelKind.DISCORD, ChannelKind.WEBHOOK):
         url = url or previous.get("url", "")
         if not url:
-            raise invalid("url", "This channel type needs a URL.")
+            raise mismatch("url", "This channel type needs a URL.")
         base = {
             ChannelKind.SLACK: settings.ALERTS_SLACK_BASE_URL,
             ChannelKind.DISCORD: settings.ALERTS_DISCORD_BASE_URL,
         }
         problem = http.url_problem(url, base=base.get(kind))
         if problem:
-            raise invalid("url", problem)
+            raise mismatch("url", problem)
         values = {"url": url}
         if kind == ChannelKind.WEBHOOK:
             if signing_secret and signing_secret != previous.get("secret"):
                 if not signing_secret.startswith("whsec_") or len(signing_secret) < 30:
-                    raise invalid("signing_secret", "A signing secret is whsec_ followed by base64 (24+ bytes).")
+                    raise mismatch("signing_secret", "A signing secret is whsec_ followed by base64 (24+ bytes).")
                 values["secret"] = signing_secret
                 if previous.get("secret"):
                     values["previous_secret"] = previous["secret"]  # valid during the rotation overlap
@@ -86,16 +103,16 @@ def _channel_secret(*, kind: str, url: str, bot_token: str, address: str, signin
     if kind == ChannelKind.TELEGRAM:
         token = bot_token or previous.get("bot_token", "")
         if not token or len(token) > 100 or not all(c.isalnum() or c in ":_-" for c in token):
-            raise invalid("bot_token", "Enter the bot token BotFather gave you (digits:letters).")
+            raise mismatch("bot_token", "Enter the bot token BotFather gave you (digits:letters).")
         if not address or not address.lstrip("-@").replace("_", "").isalnum():
-            raise invalid("address", "Enter the chat id (a number, or @channelname).")
+            raise mismatch("address", "Enter the chat id (a number, or @channelname).")
         return {"bot_token": token}
     from django.core.validators import validate_email
 
     try:
         validate_email(address)
     except Exception:
-        raise invalid("address", "Enter a valid e-mail address.") from None
+        raise mismatch("address", "Enter a valid e-mail address.") from None
     return {}
 
 
@@ -118,7 +135,7 @@ def channel_create(
         with transaction.atomic():
             channel.save()
     except IntegrityError:
-        raise invalid("name", "You already have a channel with this name.") from None
+        raise name_taken("a channel") from None
     return channel
 
 
@@ -151,7 +168,7 @@ def channel_update(*, channel: Channel, **fields) -> Channel:
             with transaction.atomic():
                 channel.save()
         except IntegrityError:
-            raise invalid("name", "You already have a channel with this name.") from None
+            raise name_taken("a channel") from None
     return channel
 
 
@@ -215,12 +232,12 @@ RULE_FIELDS = {
 def _check_owned(owner, channels, escalation) -> None:
     for channel in channels:
         if channel.owner_id != owner.pk:
-            raise invalid("channels", "No such channel.")
+            raise unknown("channels", "No such channel.")
     if len(escalation) > 10:
         raise invalid("escalation", "At most 10 escalation steps.")
     for i, (channel, delay) in enumerate(escalation):
         if channel.owner_id != owner.pk:
-            raise invalid("escalation", f"Step {i + 1}: no such channel.")
+            raise unknown("escalation", f"Step {i + 1}: no such channel.")
         if delay is None or delay < 0:
             raise invalid("escalation", f"Step {i + 1}: the delay cannot be negative.")
 
@@ -236,7 +253,7 @@ def rule_save(
         raise invalid(sorted(unknown)[0], "Unknown field.")
     goal = fields.get("goal")
     if goal is not None and goal.owner_id != owner.pk:
-        raise invalid("goal", "No such goal.")
+        raise unknown("goal", "No such goal.")
     _check_owned(owner, channels or [], escalation or [])
     rule = Rule(owner=owner) if rule is None else Rule.objects.select_for_update().get(pk=rule.pk)
     for name, value in fields.items():
@@ -246,7 +263,7 @@ def rule_save(
         with transaction.atomic():
             rule.save()
     except IntegrityError:
-        raise invalid("name", "You already have a rule with this name.") from None
+        raise name_taken("a rule") from None
     if channels is not None:
         rule.channels.set(channels)
     if escalation is not None:
@@ -583,7 +600,7 @@ def channel_send_test(*, channel: Channel, now: dt.datetime | None = None) -> De
     """Send a test message now (one attempt, in the caller's process) and return the delivery."""
     now = now or clock.now()
     if not channel.enabled:
-        raise invalid("channel", "This channel is disabled; enable it first.")
+        raise Conflict("This channel is disabled; enable it first.", code="channel_disabled")
     delivery = Delivery.objects.create(
         owner_id=channel.owner_id, channel=channel, event=DeliveryEvent.TEST, sequence=0, created_at=now
     )

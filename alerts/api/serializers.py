@@ -3,34 +3,76 @@ and services; these only carry them."""
 
 from rest_framework import serializers
 
-from mastertrade.core.serializers import StrictSerializer
+from mastertrade.core.serializers import StrictSerializer, decimal_from_model
+from mastertrade.core.validators import FullMatchValidator, has_visible_text
 
 from .. import services
 from ..kinds import ChannelKind, RuleKind, Severity, StatusThreshold
-from ..models import TEMPLATE_MAX, Channel, Delivery, DeliveryAttempt, Notification, Rule
+from ..models import TEMPLATE_FIELDS, TEMPLATE_MAX, Channel, Delivery, DeliveryAttempt, Notification, Rule
+
+# What the schema states is what the server checks (the contract stage holds both to it):
+# names need a visible character; URLs are http(s) with a host and no credentials (which
+# hosts a channel type takes, and https-only in production, answer `invalid_combination`);
+# templates are text with `$$` or `$placeholder` from TEMPLATE_FIELDS, with something visible.
+URL_PATTERN = (
+    r"^(https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?([/?#][^\s]*)?)?$"
+)
+_PLACEHOLDER = "|".join(TEMPLATE_FIELDS)
+_TOKEN = rf"(?:[^$]|\$\$|\$(?:{_PLACEHOLDER})(?![A-Za-z0-9_])|\$\{{(?:{_PLACEHOLDER})\}})"
+TEMPLATE_PATTERN = rf"^\s*(?:[^\s$]|\$\$|\$(?:{_PLACEHOLDER})(?![A-Za-z0-9_])|\$\{{(?:{_PLACEHOLDER})\}}){_TOKEN}*$"
+TEMPLATE_MESSAGE = f"Text with something visible; $$ for a dollar sign; placeholders: ${', $'.join(TEMPLATE_FIELDS)}."
+SECRET_PATTERN = r"^(whsec_[A-Za-z0-9+/]{24,}={0,2})?$"  # noqa: S105 - a pattern, not a secret
+BOT_TOKEN_PATTERN = r"^[A-Za-z0-9:_-]*$"  # noqa: S105 - a pattern
+
+
+def _name(**kwargs):
+    return serializers.CharField(max_length=100, trim_whitespace=False, validators=[has_visible_text], **kwargs)
+
+
+def _text(pattern: str, max_length: int, *, message: str = "Not in the form this field takes.", **kwargs):
+    validator = FullMatchValidator(pattern, message=message)
+    return serializers.CharField(max_length=max_length, trim_whitespace=False, validators=[validator], **kwargs)
 
 
 class ChannelInput(StrictSerializer):
-    name = serializers.CharField(max_length=100)
-    kind = serializers.CharField(max_length=20, help_text=f"One of: {', '.join(ChannelKind.values)}.")
-    url = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="Slack, Discord, webhook.")
-    bot_token = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Telegram.")
-    address = serializers.CharField(
-        max_length=254, required=False, allow_blank=True, help_text="E-mail address, or Telegram chat id."
+    name = _name()
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
+    url = _text(
+        URL_PATTERN,
+        2000,
+        required=False,
+        allow_blank=True,
+        message="Enter a valid http(s) URL without credentials.",
+        help_text="Slack, Discord, webhook.",
     )
-    signing_secret = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text="Webhook: whsec_…; generated when omitted."
+    bot_token = _text(BOT_TOKEN_PATTERN, 100, required=False, allow_blank=True, help_text="Telegram.")
+    address = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="E-mail address, or Telegram chat id.",
+    )
+    signing_secret = _text(
+        SECRET_PATTERN, 200, required=False, allow_blank=True, help_text="Webhook: whsec_…; generated when omitted."
     )
 
 
 class ChannelUpdateInput(StrictSerializer):
-    name = serializers.CharField(max_length=100, required=False)
+    name = _name(required=False)
     enabled = serializers.BooleanField(required=False)
-    url = serializers.CharField(max_length=2000, required=False)
-    bot_token = serializers.CharField(max_length=100, required=False)
-    address = serializers.CharField(max_length=254, required=False)
-    signing_secret = serializers.CharField(
-        max_length=200, required=False, help_text="Rotate: the previous secret stays valid until the next rotation."
+    url = _text(
+        URL_PATTERN, 2000, required=False, allow_blank=True, message="Enter a valid http(s) URL without credentials."
+    )
+    bot_token = _text(BOT_TOKEN_PATTERN, 100, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=False)
+    signing_secret = _text(
+        SECRET_PATTERN,
+        200,
+        required=False,
+        allow_blank=True,
+        help_text="Rotate: the previous secret stays valid until the next rotation.",
     )
 
 
@@ -47,27 +89,27 @@ class ChannelOutput(serializers.ModelSerializer):
 
 class EscalationStepField(StrictSerializer):
     channel = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    delay_seconds = serializers.IntegerField(max_value=7 * 86400)
+    delay_seconds = serializers.IntegerField(min_value=0, max_value=7 * 86400)
 
 
 class RuleInput(StrictSerializer):
-    name = serializers.CharField(max_length=100)
+    name = _name()
     kind = serializers.ChoiceField(choices=RuleKind.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     enabled = serializers.BooleanField(required=False)
     goal = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     status_threshold = serializers.ChoiceField(choices=StatusThreshold.choices, required=False)
-    deadline_days = serializers.IntegerField(required=False, max_value=2**31 - 1)
-    losing_streak = serializers.IntegerField(required=False, allow_null=True, max_value=2**31 - 1)
-    strategy_drawdown = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True)
-    event_kind = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    repeat_interval_seconds = serializers.IntegerField(required=False, max_value=2**31 - 1)
+    deadline_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    losing_streak = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    strategy_drawdown = decimal_from_model(Rule._meta.get_field("strategy_drawdown"), required=False, allow_null=True)
+    event_kind = serializers.CharField(max_length=64, required=False, allow_blank=True, trim_whitespace=False)
+    repeat_interval_seconds = serializers.IntegerField(required=False, min_value=0, max_value=30 * 86400)
     channels = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=20
     )
     escalation = EscalationStepField(many=True, required=False, max_length=10)
-    title_template = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    body_template = serializers.CharField(max_length=TEMPLATE_MAX, required=False, allow_blank=True)
+    title_template = _text(TEMPLATE_PATTERN, 200, required=False, message=TEMPLATE_MESSAGE)
+    body_template = _text(TEMPLATE_PATTERN, TEMPLATE_MAX, required=False, message=TEMPLATE_MESSAGE)
 
 
 class EscalationOutput(serializers.Serializer):

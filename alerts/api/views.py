@@ -15,7 +15,7 @@ def _owned_channels(user, ids, field: str) -> list[Channel]:
     channels = {c.pk: c for c in selectors.channel_list_for_user(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in channels]
     if missing:
-        raise services.invalid(field, f"No such channel: {', '.join(map(str, missing))}.")
+        raise services.unknown(field, f"No such channel: {', '.join(map(str, missing))}.")
     return [channels[i] for i in ids]
 
 
@@ -26,16 +26,13 @@ def _rule_args(user, data: dict) -> dict:
         try:
             data["goal"] = goal_get_for_user(user=user, goal_id=data["goal"])
         except Exception:
-            raise services.invalid("goal", "No such goal.") from None
+            raise services.unknown("goal", "No such goal.") from None
     if "channels" in data:
         data["channels"] = _owned_channels(user, data["channels"], "channels")
     if "escalation" in data:
         steps = data["escalation"]
         channels = _owned_channels(user, [step["channel"] for step in steps], "escalation")
         data["escalation"] = [(c, step["delay_seconds"]) for c, step in zip(channels, steps, strict=True)]
-    for blankable in ("title_template", "body_template"):
-        if blankable in data and not data[blankable].strip():
-            raise services.invalid(blankable, "A template cannot be empty.")
     return data
 
 
