@@ -7,6 +7,8 @@ from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 
 from . import serializers as s
 
+NAME_TAKEN = error("You already have one with this name (`name_taken`).")
+
 TAGS = ["alerts"]
 
 CHANNEL_OUT = OpenApiExample(
@@ -116,7 +118,7 @@ CHANNEL_CREATE = {
     "`address` = chat id), email (`address`) or webhook (`url`, https; `signing_secret` whsec_…, generated "
     "when omitted — read it once from the page, it is masked afterwards). Secrets are encrypted at rest.",
     "request": s.ChannelInput,
-    "responses": {201: s.ChannelOutput, **WRITE_ERRORS},
+    "responses": {201: s.ChannelOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
     "examples": [
         OpenApiExample(
             "Slack",
@@ -142,7 +144,7 @@ CHANNEL_UPDATE = {
     "description": "Rename, enable/disable (enabling clears the reason it was disabled), change the address "
     "or a secret. A new `signing_secret` rotates: the previous one still signs until the next rotation.",
     "request": s.ChannelUpdateInput,
-    "responses": {200: s.ChannelOutput, **WRITE_ERRORS, **READ_ERRORS},
+    "responses": {200: s.ChannelOutput, 409: NAME_TAKEN, **WRITE_ERRORS, **READ_ERRORS},
     "examples": [OpenApiExample("Disable", value={"enabled": False}, request_only=True), CHANNEL_OUT],
 }
 CHANNEL_DELETE = {
@@ -154,7 +156,12 @@ CHANNEL_TEST = {
     "summary": "Send a test message",
     "description": "Sends a test message now (one attempt, no retry) and answers the delivery with its attempt.",
     "request": None,
-    "responses": {200: s.DeliveryOutput, **WRITE_ERRORS, **READ_ERRORS},
+    "responses": {
+        200: s.DeliveryOutput,
+        409: error("The channel is disabled (`channel_disabled`): enable it first."),
+        **WRITE_ERRORS,
+        **READ_ERRORS,
+    },
     "examples": [DELIVERY_OUT],
 }
 RULE_EXAMPLE_IN = OpenApiExample(
@@ -185,7 +192,7 @@ RULE_CREATE = {
     "0 = never repeat. Templates use $title $detail $severity $rule $subject $state $ack_url. Channels and "
     "escalation channels must be yours.",
     "request": s.RuleInput,
-    "responses": {201: s.RuleOutput, **WRITE_ERRORS},
+    "responses": {201: s.RuleOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
     "examples": [RULE_EXAMPLE_IN, RULE_OUT],
 }
 RULE_GET = {
@@ -198,7 +205,7 @@ RULE_UPDATE = {
     "summary": "Change an alert rule",
     "description": "Any field of the rule; `channels` and `escalation` replace the lists.",
     "request": s.RuleInput(partial=True),
-    "responses": {200: s.RuleOutput, **WRITE_ERRORS, **READ_ERRORS},
+    "responses": {200: s.RuleOutput, 409: NAME_TAKEN, **WRITE_ERRORS, **READ_ERRORS},
     "examples": [OpenApiExample("Mute", value={"enabled": False}, request_only=True), RULE_OUT],
 }
 RULE_DELETE = {

@@ -107,7 +107,7 @@ class RuleInput(StrictSerializer):
     channels = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=20
     )
-    escalation = EscalationStepField(many=True, required=False, max_length=10)
+    escalation = serializers.ListField(child=EscalationStepField(), required=False, max_length=10)
     title_template = _text(TEMPLATE_PATTERN, 200, required=False, message=TEMPLATE_MESSAGE)
     body_template = _text(TEMPLATE_PATTERN, TEMPLATE_MAX, required=False, message=TEMPLATE_MESSAGE)
 
@@ -199,9 +199,9 @@ class DeliveryOutput(serializers.ModelSerializer):
 class EventInput(StrictSerializer):
     kind = serializers.RegexField(r"^[a-z0-9_.\-]{1,64}$", help_text="e.g. whale_detected")
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.WARNING)
-    subject = serializers.CharField(max_length=150)
-    message = serializers.CharField(max_length=2000, allow_blank=True, default="")
-    dedup_key = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=150, trim_whitespace=False, validators=[has_visible_text])
+    message = serializers.CharField(max_length=2000, allow_blank=True, default="", trim_whitespace=False)
+    dedup_key = serializers.CharField(max_length=200, trim_whitespace=False, validators=[has_visible_text])
     status = serializers.ChoiceField(
         choices=[("firing", "firing"), ("resolved", "resolved")],
         default="firing",

@@ -31,6 +31,9 @@ def _rule_args(user, data: dict) -> dict:
         data["channels"] = _owned_channels(user, data["channels"], "channels")
     if "escalation" in data:
         steps = data["escalation"]
+        if any("channel" not in step or "delay_seconds" not in step for step in steps):
+            # A partial update skips missing fields even inside list items: not here.
+            raise services.invalid("escalation", "Each step needs channel and delay_seconds.")
         channels = _owned_channels(user, [step["channel"] for step in steps], "escalation")
         data["escalation"] = [(c, step["delay_seconds"]) for c, step in zip(channels, steps, strict=True)]
     return data

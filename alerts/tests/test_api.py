@@ -106,6 +106,22 @@ def test_rule_with_escalation_and_bad_rules(api, user, other_user):
     ok(api.patch(f"{RULES}{rule['id']}/", {"escalation": []}, format="json"))
     assert list(Rule.objects.get().channels.all()) == [mine]
     assert not EscalationStep.objects.exists()
+    # A step missing a part is a 400 on a PATCH too (it was a 500: the contract stage found it).
+    half = api.patch(f"{RULES}{rule['id']}/", {"escalation": [{"delay_seconds": 0}]}, format="json")
+    assert half.status_code == 400 and "escalation" in half.json()["errors"]
+    # Ids that are not yours are `unknown_reference`; a taken name is a 409.
+    theirs_response = api.post(RULES, good | {"name": "theirs", "channels": [theirs.pk]}, format="json")
+    assert theirs_response.json()["code"] == "unknown_reference"
+    taken = api.post(RULES, good, format="json")
+    assert taken.status_code == 409 and taken.json()["code"] == "name_taken"
+    assert Rule.objects.count() == 1
+
+
+def test_a_test_send_on_a_disabled_channel_is_409(api, user):
+    channel = ChannelFactory(owner=user, enabled=False)
+    response = api.post(f"{CHANNELS}{channel.pk}/test/")
+    assert response.status_code == 409 and response.json()["code"] == "channel_disabled"
+    assert not Delivery.objects.exists()
 
 
 def test_someone_elses_objects_are_404(api, other_user):
