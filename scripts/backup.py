@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,11 +160,11 @@ class BusyError(Exception):
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 # --- backup / verify
@@ -244,7 +244,8 @@ def command_backup(kind: str) -> int:
         )
         say(
             f"{kind} backup {latest['label']} done in {(finished - started).total_seconds():.1f} s "
-            f"({size} bytes in the repository), expired past {env_int('BACKUP_RETENTION_FULL', 7)} full backups, verified"
+            f"({size} bytes in the repository), expired past {env_int('BACKUP_RETENTION_FULL', 7)} full backups, "
+            "verified"
         )
     return 0
 
@@ -301,11 +302,11 @@ def parse_target(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise BadInput(f"TARGET_TIME {text!r} has no UTC offset: add one, e.g. '{text.strip()}+00'")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def stop_time(backup: dict) -> datetime:
-    return datetime.fromtimestamp(backup["timestamp"]["stop"], timezone.utc)
+    return datetime.fromtimestamp(backup["timestamp"]["stop"], UTC)
 
 
 def check_restore_request(target: datetime | None) -> list[dict]:
@@ -436,7 +437,9 @@ def command_restore(target_text: str) -> int:
         done.append("started PgBouncer")
         for name in app:
             stack("start-app", name)
-        done.append(f"started the app again ({', '.join(app)})" if app else "the app was not running: start it with make run")
+        done.append(
+            f"started the app again ({', '.join(app)})" if app else "the app was not running: start it with make run"
+        )
     except Failed:
         for line in done:
             say(f"done: {line}")

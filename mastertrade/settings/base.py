@@ -227,3 +227,16 @@ METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n, strict=False)) for n in 
 # Containers: the Celery worker serves its own metrics on this port (0 = off; `make run`
 # shares PROMETHEUS_MULTIPROC_DIR with the web instead).
 WORKER_METRICS_PORT = int(env("CELERY_METRICS_PORT") or 0)
+
+# --- Backups (pgBackRest; scripts/backup.py, docs/runbook.md). Each backup run writes a
+# status file here; /metrics and /health/ read them.
+BACKUP_STATUS_DIR = env("BACKUP_STATUS_DIR", str(BASE_DIR / "var" / "backup-status"))
+# /health/ says "stale" when the newest successful backup is older than this (hourly
+# incrementals + slack). Never a 503 for that alone.
+BACKUP_MAX_AGE_SECONDS = env_int("BACKUP_MAX_AGE_SECONDS", 7200)
+# The local stack's schedule (Celery beat → worker, which shares the host with PostgreSQL):
+# a full backup daily at BACKUP_FULL_TIME (HH:MM UTC) and an incremental one hourly at
+# BACKUP_INCR_MINUTE. Off in compose, where the `backup` service beside the database runs it.
+BACKUP_SCHEDULE_ENABLED = env_bool("BACKUP_SCHEDULE_ENABLED", True)
+BACKUP_FULL_TIME = env("BACKUP_FULL_TIME", "02:30")
+BACKUP_INCR_MINUTE = env_int("BACKUP_INCR_MINUTE", 0)
