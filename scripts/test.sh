@@ -11,8 +11,10 @@ trap 'scripts/stack.sh stop-started' EXIT
 if [ $# -gt 0 ]; then
   .venv/bin/python -m pytest "$@"
 else
-  # Stage 1: the whole suite but the fault drills. Stage 2: the drills, which stop and
-  # start PostgreSQL, PgBouncer and Redis under a live app, on their own.
-  .venv/bin/python -m pytest -m "not faults"
+  # Stage 1: the whole suite but the drills. Stage 2: the fault drills, which stop and
+  # start PostgreSQL, PgBouncer and Redis under a live app, on their own. Stage 3: the
+  # backup drills (a second PostgreSQL + PgBouncer of their own: PITR, disaster, retention).
+  .venv/bin/python -m pytest -m "not faults and not backups"
   .venv/bin/python -m pytest -m faults tests/faults
+  .venv/bin/python -m pytest -m backups tests/backups
 fi
