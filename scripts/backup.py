@@ -475,6 +475,12 @@ def command_schedule() -> int:
     full_at = os.environ.get("BACKUP_FULL_TIME", "02:30")
     incr_minute = env_int("BACKUP_INCR_MINUTE", 0)
     say(f"schedule: full daily at {full_at} UTC, incremental hourly at minute {incr_minute}")
+    if in_container():
+        # compose: the stanza is created here (idempotent); until then archive-push retries.
+        created = pgbackrest("stanza-create")
+        if created.returncode != 0:
+            say(f"pgbackrest stanza-create failed: {output_of(created)}")
+            return EXIT_FAILED
     if not backups():
         run_scheduled("full")
     while True:

@@ -59,6 +59,7 @@ deps() {
   # Backups (WAL archiving, PITR) and `promtool test rules` (the alert rules' tests).
   command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   # Browser tests (make test) drive Debian's Chromium.
   [ -n "${STACK_SKIP_BROWSER:-}" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
