@@ -247,7 +247,7 @@ def test_postgres_archives_wal_to_the_pgbackrest_repository(compose, services):
     assert {"pgbackrest_repo", "postgres_socket", "backup_status"} <= set(compose["volumes"])
     conf = (ROOT / "ops" / "pgbackrest" / "pgbackrest.conf").read_text()
     assert "repo1-path=/var/lib/pgbackrest" in conf and "pg1-socket-path=/var/run/postgresql" in conf
-    assert "pgbouncer" not in conf.lower().split("[mastertrade]")[1]  # directly, never through PgBouncer
+    assert "6432" not in conf and "pg1-host" not in conf  # the local socket, never PgBouncer
 
 
 def test_backup_service_schedules_backups_and_the_web_reads_their_status(services):
