@@ -357,7 +357,7 @@ def wait_for(predicate, timeout: float) -> bool:
 
 def command_restore(target_text: str) -> int:
     if in_container():
-        raise BadInput(f"in compose, restore with the steps in {RUNBOOK}#restore-compose")
+        raise BadInput(f"in compose, restore with the steps in {RUNBOOK}#restore-in-compose")
     target = parse_target(target_text) if target_text.strip() else None
     check_restore_request(target)
     root, port = pg_root(), os.environ.get("DB_DIRECT_PORT", "5432")

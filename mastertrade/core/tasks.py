@@ -20,6 +20,7 @@ class BackupBusy(Exception):
     acks_late=True,
     autoretry_for=(BackupBusy,),
     retry_backoff=300,
+    retry_jitter=False,
     max_retries=6,
     time_limit=6 * 3600,
     soft_time_limit=6 * 3600 - 60,

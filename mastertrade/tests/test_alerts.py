@@ -125,3 +125,34 @@ def test_alertmanager_config_renders_from_the_environment_and_checks(tmp_path):
     assert config["route"]["group_by"] == ["alertname", "severity"]
     result = subprocess.run(["amtool", "check-config", str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def runbook_sections(title: str) -> dict[str, str]:
+    """The ### sections under one ## heading of the runbook, by heading."""
+    part = RUNBOOK.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    chunks = re.split(r"^### (.+)$", part, flags=re.MULTILINE)[1:]
+    return dict(zip(chunks[::2], chunks[1::2], strict=True))
+
+
+def test_every_procedure_names_the_test_or_drill_that_exercises_it():
+    for heading, body in runbook_sections("Procedures").items():
+        if heading in {"Restore in compose", "Rotate webhook secrets"}:
+            assert "(compose)" in body or "not in this release" in body, heading
+            continue
+        assert "Exercised by" in body, f"runbook procedure {heading!r} names no test or drill"
+
+
+def test_tests_the_runbook_names_exist():
+    text = RUNBOOK.read_text()
+    for path, name in re.findall(r"`((?:tests|mastertrade)/[\w/]+\.py)::(\w+)`", text):
+        assert f"def {name}(" in (ROOT / path).read_text(), f"{path}::{name} named in the runbook does not exist"
+    for path in re.findall(r"`((?:tests|mastertrade|ops)/[\w/.]+\.(?:py|yml))`", text):
+        assert (ROOT / path).exists(), path
+
+
+def test_every_alert_has_its_runbook_section_with_the_five_parts():
+    sections = runbook_sections("Alerts")
+    for rule in rules():
+        body = sections[rule["alert"]]
+        for part in ("**Meaning.**", "**Impact.**", "**Diagnosis.**", "**Mitigation", "**Fixed when**"):
+            assert part in body, (rule["alert"], part)
