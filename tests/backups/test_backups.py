@@ -139,6 +139,33 @@ def test_restore_refuses_bad_input_and_leaves_the_cluster_alone(drill):
     assert drill.backup("backup", "bogus", check=False).returncode == 2
 
 
+def test_a_cluster_without_archiving_gets_it_at_the_next_start(drill):
+    """A cluster created before backups existed: the stack appends the settings and restarts it."""
+    conf = drill.data / "postgresql.conf"
+    original = conf.read_text()
+    kept = [line for line in original.splitlines() if "archive" not in line and "wal_level" not in line]
+    conf.write_text("\n".join(kept) + "\n")
+    pg_ctl = [f"{PG_BIN}/pg_ctl", "-D", str(drill.data), "-l", str(drill.root / "postgres.log"), "-w", "restart"]
+    drill.run(*as_postgres(pg_ctl))
+    assert drill.sql("SHOW archive_mode").strip() == "off"
+    result = drill.run(STACK, "start-service", "postgres")
+    assert "WAL archiving was off: restarting PostgreSQL with archive_mode = on" in result.stderr
+    assert drill.sql("SHOW archive_mode").strip() == "on"
+    assert drill.sql("SHOW archive_command").startswith("pgbackrest")
+    drill.pgbackrest("check")
+
+
+def test_the_stack_never_creates_an_empty_cluster_over_existing_backups(drill, tmp_path):
+    full_backup(drill)
+    other = drill.env | {"STACK_PG_ROOT": str(drill.root / "elsewhere"), "DB_DIRECT_PORT": str(free_port())}
+    (drill.root / "elsewhere" / "pgbackrest" / "repo").mkdir(parents=True)
+    os.symlink(drill.repo.parent, drill.root / "elsewhere" / "pgbackrest" / "repo" / "backup")
+    result = drill.run(STACK, "start-service", "postgres", check=False, env=other)
+    assert result.returncode == 1
+    assert "data folder" in result.stderr and "backups of it exist" in result.stderr and "make restore" in result.stderr
+    assert not (drill.root / "elsewhere" / "data" / "PG_VERSION").exists()
+
+
 # --- 2. Point in time: rows A, time T, rows B, no new backup.
 
 
