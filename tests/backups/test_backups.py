@@ -8,6 +8,8 @@ import contextlib
 import itertools
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import STACK, as_postgres, free_port, wait_until
+from .conftest import BACKUP, ROOT, STACK, as_postgres, free_port, wait_until
 
 pytestmark = pytest.mark.backups
 
@@ -257,6 +259,54 @@ def test_retention_keeps_the_newest_full_backups_and_they_verify(drill):
     assert fulls == labels
     assert not any(b["type"] != "full" and b["prior"] not in labels for b in drill.backups())
     assert drill.backup("verify").returncode == 0
+
+
+def test_a_backup_started_while_another_runs_does_nothing(drill):
+    before = len(drill.backups())
+    first = subprocess.Popen(
+        [sys.executable, BACKUP, "backup", "full"], cwd=ROOT, env=drill.env, stdout=subprocess.PIPE, text=True
+    )
+    lock = drill.status_dir / ".backup.lock"
+    assert wait_until(lambda: lock_held(lock), 30), "the first backup never took its lock"
+    second = drill.backup("backup", "incr", check=False)
+    assert second.returncode == 75
+    assert "another backup is running" in second.stdout and "nothing done" in second.stdout
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out
+    assert len(drill.backups()) == before + 1  # one backup, not two
+    assert drill.backup("verify").returncode == 0
+
+
+def lock_held(path: Path) -> bool:
+    import fcntl
+
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def test_wal_archiving_failure_shows_in_pg_stat_archiver_and_fails_the_backup(drill):
+    archive = drill.root / "pgbackrest" / "repo" / "archive"
+    full_backup(drill)
+    failed_before = int(drill.sql("SELECT failed_count FROM pg_stat_archiver").strip())
+    archive.chmod(0o000)  # the repository's archive is unwritable (a full or broken disk)
+    try:
+        drill.sql("CREATE TABLE IF NOT EXISTS archiving_drill (x int); INSERT INTO archiving_drill VALUES (1)")
+        drill.sql("SELECT pg_switch_wal()")
+        failing = lambda: int(drill.sql("SELECT failed_count FROM pg_stat_archiver").strip()) > failed_before  # noqa: E731
+        assert wait_until(failing, 60)
+        result = drill.backup("backup", "incr", check=False)
+        assert result.returncode == 1 and "FAILED" in result.stdout
+    finally:
+        archive.chmod(0o750)
+    drill.pgbackrest("check")  # archiving works again once the repository is writable
+    full_backup(drill)
 
 
 # --- 5. Disaster: the data folder is deleted under the running app; `make restore` brings it back.
