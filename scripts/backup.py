@@ -390,7 +390,12 @@ def command_restore(target_text: str) -> int:
             )
         stack("stop-service", "postgres")
         done.append("stopped PostgreSQL" if running else "PostgreSQL was not running")
-        # 3. Restore (delta: files that match the backup are kept; a missing folder is recreated).
+        # 3. Restore (delta: files that match the backup are kept; a missing folder is recreated;
+        #    the remains of a damaged one — no PG_VERSION — are kept aside, not overwritten).
+        if data.is_dir() and not (data / "PG_VERSION").exists() and any(data.iterdir()):
+            aside = data.with_name(f"data.damaged-{now_utc().strftime('%Y%m%dT%H%M%S')}")
+            data.rename(aside)
+            done.append(f"moved the damaged data folder aside to {aside} (delete it once the restore is checked)")
         if not data.is_dir():
             data.mkdir(parents=True, mode=0o700)
             if os.geteuid() == 0:

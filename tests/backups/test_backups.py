@@ -342,6 +342,10 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
         for victim in (pid, *children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)
+        # What a failing disk leaves: remains of the folder, no PG_VERSION (a race with the
+        # dying server can leave some by itself).
+        (drill.data / "base").mkdir(parents=True, exist_ok=True)
+        (drill.data / "base" / "remains").write_text("half a file")
         assert wait_until(lambda: drill_app.call("GET", "/health/")[0] == 503, 30)
     finally:
         stop.set()
@@ -352,6 +356,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     result = drill.make("restore")
     assert "restore finished" in result.stdout, result.stdout
     assert "started the app again (web)" in result.stdout
+    assert "moved the damaged data folder aside" in result.stdout
     assert wait_until(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
     code, body = drill_app.call("POST", "/api/v1/trades/", trade_body(goal, "after-restore"))
     assert code == 201, body
