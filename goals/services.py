@@ -15,6 +15,20 @@ from mastertrade.core.services import instance_update_locked
 from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, SnapshotSource
 
+_progress_hooks = []
+
+
+def on_goal_progress_changed(hook):
+    """Register `hook(goal_id)`, called after commit whenever a goal's current_value
+    changes (progress update or trade). Lets higher apps react without goals importing them."""
+    _progress_hooks.append(hook)
+    return hook
+
+
+def _progress_changed(goal_id: int) -> None:
+    transaction.on_commit(lambda: [hook(goal_id) for hook in _progress_hooks])
+
+
 UPDATABLE_FIELDS = {
     "name",
     "target_value",
@@ -89,6 +103,7 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     goal.full_clean(exclude=["owner"], validate_constraints=False)
     goal.save(update_fields=["current_value", "peak_value", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
+    _progress_changed(goal.pk)
     return goal
 
 
@@ -117,6 +132,7 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     goal.full_clean(exclude=["owner"], validate_constraints=False)
     goal.save(update_fields=["current_value", "peak_value", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
+    _progress_changed(goal.pk)
     return goal
 
 

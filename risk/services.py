@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import transaction
+
 from goals.models import FinancialGoal, GoalState, GoalType
 from mastertrade.core import clock, metrics
 from mastertrade.core.errors import Conflict
@@ -10,6 +12,15 @@ from mastertrade.core.money import PERCENT, QUANTITY, quantize
 
 from . import policies
 from .models import GoalAdjustment
+
+_sizing_hooks = []
+
+
+def on_sizing_decided(hook):
+    """Register `hook(adjustment)`, called after commit for every sizing decision. It must
+    not query the database (the sizing hot path stays at 3 queries)."""
+    _sizing_hooks.append(hook)
+    return hook
 
 
 def goal_drawdown_pct(goal: FinancialGoal) -> Decimal:
@@ -75,4 +86,5 @@ def position_size_decide(
         created_at=now,
     )
     metrics.record_sizing(stance=decision.stance, factor=decision.factor)
+    transaction.on_commit(lambda: [hook(adjustment) for hook in _sizing_hooks])
     return adjustment
