@@ -8,7 +8,7 @@ from django.db import transaction
 from goals.models import FinancialGoal, GoalState, GoalType
 from mastertrade.core import clock, metrics
 from mastertrade.core.errors import Conflict
-from mastertrade.core.money import PERCENT, QUANTITY, quantize
+from mastertrade.core.money import PERCENT, QUANTITY, largest, quantize
 
 from . import policies
 from .models import GoalAdjustment
@@ -39,7 +39,8 @@ def goal_drawdown_pct(goal: FinancialGoal) -> Decimal:
         drawdown = fall / goal.target_value * 100
     else:
         drawdown = fall
-    return quantize(drawdown, PERCENT[1])
+    # Beyond any limit (at most 100 %) either way; capped so the audit row can hold it.
+    return min(quantize(drawdown, PERCENT[1]), largest(PERCENT))
 
 
 def position_size_decide(
