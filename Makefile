@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test stop status clean venv lint bench-snapshots bench-api
+.PHONY: run test stop status clean venv lint bench-snapshots bench-api backup backup-info backup-verify restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,20 @@ bench-api: venv
 # Stop everything and delete all local data (database, Redis, logs).
 clean: stop
 	rm -rf var "$$(scripts/stack.sh pg-root)"
+
+# Backups (pgBackRest; README "Operations", docs/runbook.md): make backup [TYPE=full|incr],
+# make backup-info, make backup-verify, make restore [TARGET_TIME="2026-11-25 14:03:00+00"].
+TYPE ?= incr
+TARGET_TIME ?=
+
+backup:
+	scripts/backup.py backup $(TYPE)
+
+backup-info:
+	scripts/backup.py info
+
+backup-verify:
+	scripts/backup.py verify
+
+restore:
+	scripts/backup.py restore "$(TARGET_TIME)"

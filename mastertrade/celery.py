@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mastertrade.settings.local")
 
@@ -24,6 +25,23 @@ def setup_periodic_tasks(sender, **kwargs):
         sender.signature("goals.snapshot_goals"),
         name="snapshot goals (GOAL_SNAPSHOT_INTERVAL_SECONDS)",
     )
+    # Beat → worker heartbeat: the "worker or beat silent" alert watches it.
+    sender.add_periodic_task(60.0, sender.signature("core.heartbeat"), name="heartbeat (beat and workers alive)")
+    if settings.BACKUP_SCHEDULE_ENABLED:
+        # The local stack: the worker shares the host with PostgreSQL, so it runs
+        # scripts/backup.py (pgBackRest's lock and the script's own lock keep overlapping
+        # runs apart). In compose the `backup` service beside the database does this.
+        hour, minute = (int(part) for part in settings.BACKUP_FULL_TIME.split(":"))
+        sender.add_periodic_task(
+            crontab(hour=hour, minute=minute),
+            sender.signature("core.backup", args=("full",)),
+            name="full backup (daily)",
+        )
+        sender.add_periodic_task(
+            crontab(minute=settings.BACKUP_INCR_MINUTE),
+            sender.signature("core.backup", args=("incr",)),
+            name="incremental backup (hourly)",
+        )
     # Alerts: heartbeat, data down, time-based goal rules, escalations due, stuck deliveries.
     sender.add_periodic_task(
         float(settings.ALERTS_TICK_SECONDS), sender.signature("alerts.tick"), name="alerts tick (ALERTS_TICK_SECONDS)"

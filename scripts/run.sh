@@ -37,3 +37,7 @@ trap cleanup INT TERM EXIT
 
 echo "[run] serving on http://$WEB_BIND/ (admin at /admin/, API docs at /api/docs/). Ctrl-C stops everything."
 wait -n || true
+# A restore (make restore) stops web, worker and beat and starts them again in the
+# background: keep this session (and the stack it started) while they are all alive.
+alive() { [ -f "$VAR/run/$1.pid" ] && kill -0 "$(head -1 "$VAR/run/$1.pid")" 2>/dev/null; }
+while [ -e "$VAR/run/restore.lock" ] || { alive web && alive worker && alive beat; }; do sleep 2; done

@@ -60,7 +60,9 @@ def test_expected_services_and_volumes(compose, services):
 
 def test_postgres(services):
     postgres = services["postgres"]
-    assert postgres["image"].startswith("postgres:15")
+    # postgres:15 plus pgBackRest (archive_command runs in the database container).
+    assert postgres["build"]["dockerfile"] == "ops/postgres/Dockerfile"
+    assert "FROM postgres:15" in (ROOT / "ops" / "postgres" / "Dockerfile").read_text()
     env = _environment(postgres)
     assert env["POSTGRES_DB"] == "mastertrade"
     assert env["POSTGRES_USER"] == "mastertrade"
@@ -228,3 +230,53 @@ def test_prometheus_can_scrape_the_web_and_the_worker(services):
     assert f"worker:{worker_env['CELERY_METRICS_PORT']}" in targets
     assert worker_env["CELERY_METRICS_PORT"] in [str(port) for port in services["worker"]["expose"]]
     assert worker_env["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def test_postgres_archives_wal_to_the_pgbackrest_repository(compose, services):
+    postgres, backup = services["postgres"], services["backup"]
+    dockerfile = (ROOT / "ops" / "postgres" / "Dockerfile").read_text()
+    assert "pgbackrest" in dockerfile and "ops/pgbackrest/pgbackrest.conf" in dockerfile
+    command = _command(postgres)
+    assert "archive_mode=on" in command
+    assert "archive_command=pgbackrest --stanza=mastertrade archive-push %p" in command
+    # The repository volume in the DB container (archive-push) and in the backup service.
+    for service in (postgres, backup):
+        assert "pgbackrest_repo:/var/lib/pgbackrest" in service["volumes"]
+        assert "postgres_socket:/var/run/postgresql" in service["volumes"]
+    assert "postgres_data:/var/lib/postgresql/data" in backup["volumes"]
+    assert {"pgbackrest_repo", "postgres_socket", "backup_status"} <= set(compose["volumes"])
+    conf = (ROOT / "ops" / "pgbackrest" / "pgbackrest.conf").read_text()
+    assert "repo1-path=/var/lib/pgbackrest" in conf and "pg1-socket-path=/var/run/postgresql" in conf
+    assert "6432" not in conf and "pg1-host" not in conf  # the local socket, never PgBouncer
+
+
+def test_backup_service_schedules_backups_and_the_web_reads_their_status(services):
+    backup = services["backup"]
+    assert backup["image"] == services["postgres"]["image"]
+    assert "mastertrade-backup schedule" in _command(backup)
+    env = _environment(backup)
+    assert {"BACKUP_FULL_TIME", "BACKUP_INCR_MINUTE", "BACKUP_RETENTION_FULL"} <= set(env)
+    assert _depends_on(backup)["postgres"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        assert _environment(services[name])["BACKUP_SCHEDULE_ENABLED"] == "false"
+    assert "backup_status:/var/lib/mastertrade-backup-status:ro" in services["web"]["volumes"]
+    assert _environment(services["web"])["BACKUP_STATUS_DIR"] == "/var/lib/mastertrade-backup-status"
+
+
+def test_alertmanager_and_exporters(compose, services):
+    prometheus_config = yaml.safe_load((ROOT / "ops" / "prometheus" / "prometheus.yml").read_text())
+    assert prometheus_config["rule_files"] == ["alerts.yml"]
+    assert "./ops/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in services["prometheus"]["volumes"]
+    targets = {t for job in prometheus_config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]}
+    assert {"pgbouncer-exporter:9127", "redis-broker-exporter:9121"} <= targets
+    alertmanagers = prometheus_config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert alertmanagers == ["alertmanager:9093"]
+    alertmanager = services["alertmanager"]
+    assert alertmanager["image"].startswith("prom/alertmanager:")
+    env = _environment(alertmanager)
+    assert {"ALERT_EMAIL_TO", "ALERT_SMTP_SMARTHOST", "ALERT_WEBHOOK_URL", "ALERT_REPEAT_INTERVAL"} <= set(env)
+    assert "./ops/alertmanager:/etc/alertmanager/src:ro" in alertmanager["volumes"]
+    assert "pgbouncer:6432/pgbouncer" in _command(services["pgbouncer-exporter"])
+    assert _environment(services["redis-broker-exporter"])["REDIS_ADDR"] == "redis://redis-broker:6379"
+    assert "--maxmemory " in _command(services["redis-broker"])
+    assert _environment(services["pgbouncer"])["ADMIN_USERS"] == "mastertrade"

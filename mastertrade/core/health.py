@@ -1,4 +1,7 @@
-"""GET /health/: each dependency's state; 503 when the database is unreachable."""
+"""GET /health/: each dependency's state; 503 when the database is unreachable. The backups'
+age is reported too, never a reason for a 503."""
+
+import time
 
 import redis
 from django.conf import settings
@@ -6,6 +9,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from mastertrade.core.backups import backup_freshness
 
 
 def _check_database() -> bool:
@@ -44,4 +49,6 @@ def health(request):
     else:
         overall, code = "degraded", 200
     body = {"status": overall, "checks": {name: ("up" if ok else "down") for name, ok in checks.items()}}
+    # Non-fatal: "ok", "stale" (older than BACKUP_MAX_AGE_SECONDS) or "none"; never changes the code.
+    body["backup"] = backup_freshness(now=time.time())
     return JsonResponse(body, status=code)

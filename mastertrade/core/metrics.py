@@ -34,9 +34,10 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from mastertrade.core import backups
 from mastertrade.core.health import check_redis
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ SNAPSHOT_DURATION = Histogram(
 SNAPSHOT_LAST_SUCCESS = Gauge(
     "mastertrade_snapshot_last_success_timestamp_seconds",
     "Unix time of the last successful snapshot run (0 = none since start).",
+    multiprocess_mode="max",
+)
+HEARTBEAT = Gauge(
+    "mastertrade_heartbeat_timestamp_seconds",
+    "Unix time a worker last ran beat's heartbeat task (every minute; 0 = none since start).",
     multiprocess_mode="max",
 )
 CELERY_TASKS = Counter("mastertrade_celery_tasks", "Celery tasks finished, by task name and state.", ["task", "state"])
@@ -113,6 +119,11 @@ def record_snapshot_run(*, rows: int, seconds: float, ok: bool) -> None:
     if ok:
         SNAPSHOT_ROWS.inc(rows)
         SNAPSHOT_LAST_SUCCESS.set(time.time())
+
+
+def record_heartbeat(now: float) -> None:
+    """Beat's heartbeat task ran on a worker."""
+    HEARTBEAT.set(now)
 
 
 # --- Celery: connected on import; mastertrade.core's AppConfig.ready() imports this
@@ -184,11 +195,83 @@ class ScrapeTimeCollector:
                 for state in GOAL_STATES:
                     goals.add_metric([status, state], counts.get((status, state), 0))
         yield goals
+        yield from wal_archiver_metrics(database_up)
+        yield from backup_metrics()
         up = GaugeMetricFamily("mastertrade_dependency_up", "1 when a dependency answers.", labels=["dependency"])
         up.add_metric(["database"], int(database_up))
         up.add_metric(["cache"], int(check_redis(settings.REDIS_CACHE_URL)))
         up.add_metric(["broker"], int(check_redis(settings.CELERY_BROKER_URL)))
         yield up
+
+
+ARCHIVER_SQL = """
+SELECT archived_count, failed_count,
+       coalesce(extract(epoch FROM last_archived_time), 0),
+       coalesce(extract(epoch FROM last_failed_time), 0)
+FROM pg_stat_archiver
+"""
+
+
+def wal_archiver_metrics(database_up: bool):
+    """PostgreSQL's WAL archiving to pgBackRest (pg_stat_archiver), when the database answers."""
+    if not database_up:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(ARCHIVER_SQL)
+            archived, failed, last_archived, last_failed = cursor.fetchone()
+    except (DatabaseError, InterfaceError):
+        logger.warning("metrics: pg_stat_archiver query failed", exc_info=True)
+        return
+    yield CounterMetricFamily("mastertrade_wal_archived", "WAL segments archived (pg_stat_archiver).", value=archived)
+    yield CounterMetricFamily(
+        "mastertrade_wal_archive_failures", "Failed WAL archiving attempts (pg_stat_archiver).", value=failed
+    )
+    yield GaugeMetricFamily(
+        "mastertrade_wal_last_archived_timestamp_seconds",
+        "Unix time the last WAL segment was archived (0 = never).",
+        value=float(last_archived),
+    )
+    yield GaugeMetricFamily(
+        "mastertrade_wal_last_failed_timestamp_seconds",
+        "Unix time of the last failed WAL archiving attempt (0 = never).",
+        value=float(last_failed),
+    )
+
+
+def backup_metrics():
+    """The last backup and verification runs, from scripts/backup.py's status files."""
+    last_success = GaugeMetricFamily(
+        "mastertrade_backup_last_success_timestamp_seconds",
+        "Unix time the last successful backup of this type finished (0 = none).",
+        labels=["type"],
+    )
+    last_ok = GaugeMetricFamily(
+        "mastertrade_backup_last_run_success",
+        "1 when the last run of this type (full, incr, verify) succeeded, 0 when it failed.",
+        labels=["type"],
+    )
+    duration = GaugeMetricFamily(
+        "mastertrade_backup_duration_seconds", "Duration of the last successful backup of this type.", labels=["type"]
+    )
+    size = GaugeMetricFamily(
+        "mastertrade_backup_size_bytes",
+        "Repository bytes the last successful backup of this type added (compressed).",
+        labels=["type"],
+    )
+    failures = CounterMetricFamily(
+        "mastertrade_backup_failures", "Failed backup and verification runs, by type.", labels=["type"]
+    )
+    for kind in backups.RUN_TYPES:
+        status = backups.backup_status(kind)
+        if kind in backups.BACKUP_TYPES:
+            last_success.add_metric([kind], status.last_success_at if status else 0)
+            duration.add_metric([kind], status.duration_seconds if status and status.ok else 0)
+            size.add_metric([kind], status.size_bytes if status and status.ok else 0)
+        failures.add_metric([kind], status.failures if status else 0)
+        if status:
+            last_ok.add_metric([kind], int(status.ok))
+    yield from (last_success, last_ok, duration, size, failures)
 
 
 SCRAPE_TIME_REGISTRY = CollectorRegistry(auto_describe=False)

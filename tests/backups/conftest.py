@@ -1,0 +1,164 @@
+"""Backup drills: a second PostgreSQL + PgBouncer of the local stack (their own ports, their
+own data folder and pgBackRest repository), so a drill that deletes or replaces the cluster
+never touches the stack the rest of the suite runs on. Redis is the main stack's."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = str(ROOT / "scripts" / "stack.sh")
+BACKUP = str(ROOT / "scripts" / "backup.py")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@dataclass
+class Drill:
+    """One drill stack: run its scripts with `run`, query its cluster with `sql`."""
+
+    root: Path
+    env: dict = field(default_factory=dict)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def repo(self) -> Path:
+        return self.root / "pgbackrest" / "repo" / "backup" / "mastertrade"
+
+    @property
+    def status_dir(self) -> Path:
+        return Path(self.env["BACKUP_STATUS_DIR"])
+
+    def run(self, *cmd: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            list(cmd), cwd=ROOT, env=self.env | (env or {}), capture_output=True, text=True, timeout=600, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{cmd} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def backup(self, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, BACKUP, *args, check=check, env=env)
+
+    def make(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("make", "--no-print-directory", *args, check=check)
+
+    def sql(self, query: str, *, port: str | None = None, socket_dir: Path | None = None) -> str:
+        cmd = ["psql", "-h", str(socket_dir or self.root / "run"), "-p", port or self.env["DB_DIRECT_PORT"]]
+        cmd += ["-U", "postgres", "-d", "mastertrade", "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", query]
+        return self.run(*as_postgres(cmd)).stdout
+
+    def backups(self) -> list[dict]:
+        info = json.loads(self.pgbackrest("info", "--output=json").stdout)
+        return info[0]["backup"] if info else []
+
+    def pgbackrest(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        conf = self.root / "pgbackrest" / "pgbackrest.conf"
+        return self.run(*as_postgres(["pgbackrest", f"--config={conf}", "--stanza=mastertrade", *args]), check=check)
+
+    def manage(self, *args: str) -> str:
+        return self.run(sys.executable, "manage.py", *args).stdout
+
+
+def as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="module")
+def drill():
+    """A PostgreSQL + PgBouncer of its own, migrated, with WAL archiving and a stanza."""
+    # Not pytest's tmp_path: as root, `postgres` must reach the folder (a 700 parent would stop it).
+    root = Path(f"/var/tmp/mastertrade-drill-{uuid.uuid4().hex[:10]}")  # noqa: S108
+    root.mkdir(mode=0o755)
+    (root / "var" / "run").mkdir(parents=True)
+    (root / "var" / "prometheus").mkdir()
+    env = os.environ | {
+        "STACK_PG_ROOT": str(root),
+        "STACK_VAR": str(root / "var"),
+        "STACK_SESSION": f"drill-{os.getpid()}",
+        "DB_DIRECT_PORT": str(free_port()),
+        "DB_PORT": str(free_port()),
+        "DB_NAME": "mastertrade",
+        "WEB_BIND": f"127.0.0.1:{free_port()}",
+        "WEB_WORKERS": "2",
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
+        "BACKUP_STATUS_DIR": str(root / "var" / "backup-status"),
+        "PROMETHEUS_MULTIPROC_DIR": str(root / "var" / "prometheus"),
+    }
+    drill = Drill(root=root, env=env)
+    try:
+        drill.run(STACK, "start-service", "postgres")
+        drill.run(STACK, "start-service", "pgbouncer")
+        drill.manage("migrate", "--no-input", "-v0")
+        yield drill
+    finally:
+        for service in ("web", "pgbouncer", "postgres"):
+            drill.run(STACK, "stop-service", service, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class Http:
+    def __init__(self, base: str, token: str | None = None):
+        self.base, self.token = base, token
+
+    def call(self, method: str, path: str, body=None, timeout: float = 10.0) -> tuple[int, dict | str]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Token {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+        except (urllib.error.URLError, OSError) as err:
+            return 0, str(err)
+
+
+@pytest.fixture(scope="module")
+def drill_app(drill):
+    """The drill's web (gunicorn in the background, as `make run` starts it; a restore stops
+    and restarts it) and an API client with a token."""
+    drill.run(STACK, "start-app", "web")
+    http = Http(f"http://{drill.env['WEB_BIND']}")
+    assert wait_until(lambda: http.call("GET", "/health/")[0] == 200, 30), "the drill's web did not come up"
+    password = uuid.uuid4().hex
+    drill.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user('drill', password='{password}')",
+    )
+    code, body = http.call("POST", "/api/v1/auth/token/", {"username": "drill", "password": password})
+    assert code == 200, body
+    http.token = body["token"]
+    return http
