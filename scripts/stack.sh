@@ -60,8 +60,10 @@ deps() {
   command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
-  # Browser tests (make test) drive Debian's Chromium.
+  # Browser tests (make test) drive Debian's Chromium; the compose test validates
+  # docker-compose.yml with Debian's docker-compose (no Docker engine needed).
   [ -n "${STACK_SKIP_BROWSER:-}" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
   [ ${#missing[@]} -eq 0 ] && return 0
   if is_root; then
     log "installing Debian packages: ${missing[*]}"

@@ -77,15 +77,18 @@ def _exported(text: str) -> tuple[set[str], set[str]]:
 
 
 @pytest.fixture
-def exposition(client):
+def exposition(client, settings, tmp_path):
     """/metrics after a little traffic: a request, a cache hit and miss, each recording
-    function once, one Celery task finished and one failed."""
+    function once, one Celery task finished and one failed, one full backup done."""
     from celery.signals import task_failure, task_postrun
     from django.core.cache import cache
 
     from alerts import metrics as alert_metrics
     from goals.tasks import snapshot_goals
 
+    settings.BACKUP_STATUS_DIR = str(tmp_path)
+    done = {"ok": True, "finished_at": "2026-11-25T01:00:00+00:00", "last_success_at": "2026-11-25T01:00:00+00:00"}
+    (tmp_path / "full.json").write_text(json.dumps(done | {"duration_seconds": 12.5, "size_bytes": 4096}))
     assert client.get("/health/").status_code == 200
     cache.set("dashboards-test", 1, 10)
     assert cache.get("dashboards-test") == 1 and cache.get("dashboards-test-absent") is None
