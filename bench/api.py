@@ -63,14 +63,14 @@ def setup_data() -> tuple[str, int]:
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from goals.models import FinancialGoal, GoalState, GoalType
     from goals.services import goal_create
     from mastertrade.core import clock
+    from mastertrade.core.tokens import api_token_create
 
     user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
-    token, _ = Token.objects.get_or_create(user=user)
+    _, token = api_token_create(user=user, name="bench")  # hashed at rest: a fresh one per run
     goal = FinancialGoal.objects.filter(owner=user, state=GoalState.ACTIVE).first() or goal_create(
         owner=user,
         name="bench api goal",
@@ -79,7 +79,7 @@ def setup_data() -> tuple[str, int]:
         current_value=Decimal("40000"),
         target_date=clock.today() + dt.timedelta(days=30),
     )
-    return token.key, goal.pk
+    return token, goal.pk
 
 
 def cleanup_data() -> None:

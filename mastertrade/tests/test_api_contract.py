@@ -1,7 +1,6 @@
 """Cross-cutting API guarantees: authentication, isolation, one error shape,
 documentation, throttling, production posture."""
 
-import io
 import os
 import subprocess
 import sys
@@ -9,7 +8,6 @@ import sys
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
@@ -146,12 +144,6 @@ def test_token_endpoint_is_throttled(anon, monkeypatch):
         for _ in range(11)
     ]
     assert codes[:10] == [400] * 10 and codes[10] == 429
-
-
-def test_drf_create_token_command(user):
-    out = io.StringIO()
-    call_command("drf_create_token", user.username, stdout=out)
-    assert Token.objects.get(user=user).key in out.getvalue()
 
 
 def test_schema_generates_with_zero_warnings(tmp_path):

@@ -2,10 +2,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
+from mastertrade.factories import api_token_for
 from risk.models import GoalAdjustment
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_other_users_goal_is_rejected(api, other_user):
 def test_at_most_three_queries_with_token_auth(user, django_assert_max_num_queries):
     goal = GoalFactory(owner=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     with django_assert_max_num_queries(3):
         assert size(client, goal).status_code == 200
 

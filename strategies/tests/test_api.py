@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
+from mastertrade.factories import api_token_for
 from strategies.factories import StrategyFactory
 from strategies.models import StrategyInstance, StrategySelection
 from strategies.selectors import strategy_performance_many
@@ -142,7 +142,7 @@ def test_list_query_count_is_fixed(user, django_assert_max_num_queries):
     for s in StrategyFactory.create_batch(20, owner=user):
         closed_trade(s, "1", 1)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     with django_assert_max_num_queries(4):
         assert client.get(URL).json()["count"] == 20
 
@@ -210,7 +210,7 @@ def test_select_fixed_queries(user, django_assert_max_num_queries):
     goal = GoalFactory(owner=user)
     StrategyFactory.create_batch(25, owner=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     with django_assert_max_num_queries(5):
         assert client.post(SELECT, {"goal": goal.pk}, format="json").status_code == 200
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from playwright.sync_api import expect
-from rest_framework.authtoken.models import Token
 
 from goals.factories import GoalFactory, SnapshotFactory
 from goals.models import FinancialGoal, GoalProgressSnapshot
 from mastertrade.core import clock
+from mastertrade.factories import api_token_for
 from risk.services import position_size_decide
 from strategies.factories import StrategyFactory
 from strategies.services import strategy_select
@@ -34,11 +34,11 @@ def assert_fits_the_screen(page) -> None:
 
 
 def record_progress_through_the_api(base_url: str, user, goal_id: int, value: str) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
+    token = api_token_for(user)
     request = urllib.request.Request(  # noqa: S310 (the live server's http URL)
         f"{base_url}/api/v1/goals/{goal_id}/progress/",
         data=json.dumps({"current_value": value}).encode(),
-        headers={"Authorization": f"Token {token.key}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310

@@ -10,11 +10,11 @@ import time
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.services import goals_snapshot
+from mastertrade.factories import api_token_for
 from strategies.factories import StrategyFactory
 from trades.models import Trade
 
@@ -89,7 +89,7 @@ class TradingClients:
 
 def setup_trader(http):
     goal = GoalFactory(goal_type="monthly_income", target_value=Decimal("1000000"))
-    http.token = Token.objects.create(user=goal.owner).key
+    http.token = api_token_for(goal.owner)
     return goal
 
 
@@ -246,7 +246,7 @@ def test_broker_down_api_keeps_answering_and_snapshots_catch_up(live_app, worker
     from goals.services import snapshot_period_start
 
     goals = GoalFactory.create_batch(3)
-    live_app.token = Token.objects.create(user=goals[0].owner).key
+    live_app.token = api_token_for(goals[0].owner)
 
     def periodic_periods():
         return list(GoalProgressSnapshot.objects.filter(source="periodic").values_list("goal_id", "period_start"))

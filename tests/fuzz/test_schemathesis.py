@@ -5,8 +5,8 @@ import pytest
 import schemathesis
 from django.db import connection
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
+from mastertrade.factories import api_token_for
 from mastertrade.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -23,7 +23,7 @@ def token(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('financial_goals', 'id'), 100)")
     StrategyFactory(owner=user, strategy_id="btc-momentum")
-    return Token.objects.create(user=user).key
+    return api_token_for(user)
 
 
 @schema.parametrize()

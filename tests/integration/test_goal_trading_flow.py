@@ -7,17 +7,17 @@ import time
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from mastertrade.celery import app
 from mastertrade.core import clock
+from mastertrade.factories import api_token_for
 
 
 @pytest.fixture
 def client(user):
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return c
 
 

@@ -1,0 +1,100 @@
+"""API tokens: stored hashed, expiring, listed and revoked per device by their owner."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from rest_framework.test import APIClient
+
+from mastertrade.core.models import ApiToken
+from mastertrade.factories import api_token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def _obtain(anon, user, **extra):
+    return anon.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "correct-horse-battery", **extra}, format="json"
+    )
+
+
+def test_token_is_issued_with_expiry_and_name(anon, user, settings):
+    settings.API_TOKEN_TTL_SECONDS = 3600
+    response = _obtain(anon, user, name="engine-1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body.keys() == {"token", "id", "name", "expiry"}
+    assert body["name"] == "engine-1" and body["expiry"] is not None
+    assert _client(body["token"]).get("/api/v1/goals/").status_code == 200
+
+
+def test_the_database_holds_no_usable_token(anon, user):
+    key = _obtain(anon, user).json()["token"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM api_tokens")
+        rows = [" ".join(str(v) for v in row) for row in cursor.fetchall()]
+    assert rows and not any(key in row for row in rows)
+    # What a copy of the table gives away (the digest, the key prefix) does not authenticate.
+    token = ApiToken.objects.get()
+    assert _client(token.digest).get("/api/v1/goals/").status_code == 401
+    assert _client(token.token_key).get("/api/v1/goals/").status_code == 401
+
+
+def test_expired_token_stops_working(user):
+    key = api_token_for(user)
+    ApiToken.objects.filter(user=user).update(expiry=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    response = _client(key).get("/api/v1/goals/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_no_expiry_when_ttl_is_zero(anon, user, settings):
+    settings.API_TOKEN_TTL_SECONDS = 0
+    assert _obtain(anon, user).json()["expiry"] is None
+
+
+def test_user_lists_and_revokes_own_tokens(user, other_user):
+    phone, engine = api_token_for(user, name="phone"), api_token_for(user, name="engine")
+    api_token_for(other_user, name="theirs")
+    client = _client(engine)
+    listed = client.get("/api/v1/auth/tokens/").json()["results"]
+    assert [t["name"] for t in listed] == ["engine", "phone"]
+    assert all(set(t) == {"id", "name", "prefix", "created", "expiry"} for t in listed)
+    assert phone.startswith(listed[1]["prefix"])
+    theirs = ApiToken.objects.get(user=other_user)
+    assert client.delete(f"/api/v1/auth/tokens/{theirs.id}/").status_code == 404
+    assert client.delete(f"/api/v1/auth/tokens/{listed[1]['id']}/").status_code == 204
+    assert _client(phone).get("/api/v1/goals/").status_code == 401
+    assert client.get("/api/v1/goals/").status_code == 200  # the other device keeps working
+    assert ApiToken.objects.filter(user=other_user).exists()
+
+
+def test_token_with_garbage_is_401_not_500(user):
+    for garbage in ["x", "é" * 20, "0" * 200]:
+        assert _client(garbage).get("/api/v1/goals/").status_code == 401
+
+
+def test_create_api_token_command(user):
+    out = io.StringIO()
+    call_command("create_api_token", user.username, "--name", "ops", stdout=out, stderr=io.StringIO())
+    key = out.getvalue().strip()
+    assert _client(key).get("/api/v1/goals/").status_code == 200
+    assert ApiToken.objects.get(user=user).name == "ops"
+
+
+def test_staff_revoke_tokens_in_the_admin(admin_client, user):
+    key = api_token_for(user, name="laptop")
+    token = ApiToken.objects.get(user=user)
+    page = admin_client.get("/admin/core/apitoken/")
+    assert page.status_code == 200 and "laptop" in page.content.decode()
+    assert key not in page.content.decode()
+    assert admin_client.post(f"/admin/core/apitoken/{token.id}/delete/", {"post": "yes"}).status_code == 302
+    assert _client(key).get("/api/v1/goals/").status_code == 401
