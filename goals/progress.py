@@ -114,7 +114,9 @@ def goal_status_sql_joins() -> str:
     and writes. The query takes a `%(today)s` date parameter."""
     deadline_passed = "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
     return f"""
-CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
+CROSS JOIN LATERAL (SELECT CASE WHEN g.goal_type = 'portfolio_value' AND g.start_value > 0
+        AND g.start_value < g.target_value THEN g.start_value ELSE 0 END AS v) s0
+CROSS JOIN LATERAL (SELECT ROUND((g.current_value - s0.v) / (g.target_value - s0.v) * 100, 2) AS pct) p
 CROSS JOIN LATERAL (SELECT CASE
         WHEN g.target_date IS NULL THEN NULL
         WHEN g.target_date <= g.start_date THEN 100.00

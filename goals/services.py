@@ -13,7 +13,7 @@ from mastertrade.core.money import AMOUNT, quantize
 from mastertrade.core.services import instance_update_locked
 
 from . import progress
-from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, SnapshotSource
+from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, PeakReset, SnapshotSource
 
 UPDATABLE_FIELDS = {
     "name",
@@ -26,7 +26,21 @@ UPDATABLE_FIELDS = {
     "min_factor",
     "max_factor",
     "on_achieved",
+    "sizing_policy",
 }
+_goal_changed_hooks = []
+
+
+def on_goal_changed(hook):
+    """Register `hook(goal_id)`, called after commit when a goal's value, target, dates or
+    settings change (e.g. to refresh its chance of reaching the goal). Lets higher apps
+    react without goals importing them."""
+    _goal_changed_hooks.append(hook)
+    return hook
+
+
+def _changed(goal_id: int) -> None:
+    transaction.on_commit(lambda: [hook(goal_id) for hook in _goal_changed_hooks])
 
 
 def goal_create(
@@ -42,17 +56,39 @@ def goal_create(
         target_value=target_value,
         current_value=current_value,
         peak_value=current_value,
+        start_value=current_value,
+        peak_at=clock.now(),
         **fields,
     )
     if goal.start_date is None:
         goal.start_date = clock.today()
     goal.full_clean()
-    goal.save()
+    with transaction.atomic():
+        goal.save()
+        _changed(goal.pk)
     return goal
 
 
 def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
-    return instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+    with transaction.atomic():
+        goal = instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+        _changed(goal.pk)
+    return goal
+
+
+@transaction.atomic
+def goal_peak_reset(*, goal: FinancialGoal, reason: str, by=None, now: dt.datetime | None = None) -> FinancialGoal:
+    """Set the drawdown peak to the current value (e.g. after a mistyped progress value),
+    with an audit row."""
+    now = now or clock.now()
+    goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
+    PeakReset.objects.create(
+        goal=goal, by=by, reason=reason, old_peak=goal.peak_value, new_peak=goal.current_value, created_at=now
+    )
+    goal.peak_value, goal.peak_at = goal.current_value, now
+    goal.save(update_fields=["peak_value", "peak_at", "updated_at"])
+    _changed(goal.pk)
+    return goal
 
 
 def goal_delete(*, goal: FinancialGoal) -> None:
@@ -85,11 +121,17 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
     goal.current_value = current_value
-    goal.peak_value = max(goal.peak_value, current_value)
+    _raise_peak(goal, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
+    _changed(goal.pk)
     return goal
+
+
+def _raise_peak(goal: FinancialGoal, now: dt.datetime) -> None:
+    if goal.current_value > goal.peak_value or goal.peak_at is None:
+        goal.peak_value, goal.peak_at = max(goal.peak_value, goal.current_value), now
 
 
 def goal_trade_delta(*, goal: FinancialGoal, profit_loss: Decimal) -> Decimal:
@@ -113,10 +155,11 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal_id)
     goal.current_value = goal.current_value + goal_trade_delta(goal=goal, profit_loss=profit_loss)
-    goal.peak_value = max(goal.peak_value, goal.current_value)
+    _raise_peak(goal, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
+    _changed(goal.pk)
     return goal
 
 

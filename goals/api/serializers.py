@@ -15,6 +15,10 @@ class GoalSerializer(StrictInputMixin, serializers.ModelSerializer):
     min_factor = decimal_field(FACTOR, non_negative=True, max_value=1, required=False)
     max_factor = decimal_field(FACTOR, min_value=1, max_value=3, required=False)
     peak_value = decimal_field(AMOUNT, read_only=True)
+    start_value = decimal_field(AMOUNT, read_only=True)
+    reach_probability = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True, allow_null=True)
+    reach_mu = serializers.DecimalField(max_digits=8, decimal_places=4, read_only=True, allow_null=True)
+    reach_sigma = serializers.DecimalField(max_digits=8, decimal_places=4, read_only=True, allow_null=True)
     progress_pct = serializers.SerializerMethodField()
     expected_pct = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
@@ -39,10 +43,18 @@ class GoalSerializer(StrictInputMixin, serializers.ModelSerializer):
             "expected_pct",
             "status",
             "peak_value",
+            "start_value",
+            "sizing_policy",
+            "reach_probability",
+            "reach_mu",
+            "reach_sigma",
+            "reach_source",
+            "reach_trades",
+            "reach_updated_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "reach_source", "reach_trades", "reach_updated_at"]
 
     def get_progress_pct(self, goal) -> str:
         return str(goal.progress_pct())
@@ -74,7 +86,16 @@ class GoalUpdateSerializer(GoalSerializer):
     current_value = decimal_field(AMOUNT, read_only=True)
 
     class Meta(GoalSerializer.Meta):
-        read_only_fields = ["id", "goal_type", "current_value", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "goal_type",
+            "current_value",
+            "created_at",
+            "updated_at",
+            "reach_source",
+            "reach_trades",
+            "reach_updated_at",
+        ]
 
 
 class ProgressInputSerializer(StrictSerializer):
@@ -85,3 +106,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = GoalProgressSnapshot
         fields = ["snapshot_at", "current_value", "target_value", "progress_pct", "status", "source"]
+
+
+class PeakResetInputSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500)

@@ -6,7 +6,13 @@ from rest_framework.views import APIView
 from goals import selectors, services
 from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 
-from .serializers import GoalSerializer, GoalUpdateSerializer, ProgressInputSerializer, SnapshotSerializer
+from .serializers import (
+    GoalSerializer,
+    GoalUpdateSerializer,
+    PeakResetInputSerializer,
+    ProgressInputSerializer,
+    SnapshotSerializer,
+)
 
 GOAL_EXAMPLE = OpenApiExample(
     "Monthly return goal",
@@ -138,6 +144,31 @@ class GoalProgress(APIView):
         serializer = ProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = services.goal_progress_set(goal=goal, **serializer.validated_data)
+        goal.refresh_from_db()  # the chance of reaching it was refreshed after commit
+        return Response(GoalSerializer(goal).data)
+
+
+@extend_schema(tags=["goals"])
+class GoalResetPeak(APIView):
+    serializer_class = PeakResetInputSerializer
+
+    @extend_schema(
+        summary="Reset the drawdown peak",
+        description="Set the goal's drawdown peak to its current value (e.g. after a mistyped progress value "
+        "halted sizing). The reset, its reason, the old and the new peak are written to the peak-reset log.",
+        request=PeakResetInputSerializer,
+        responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+        examples=[
+            OpenApiExample("Reset", value={"reason": "Typed 1,000,000 instead of 100,000"}, request_only=True),
+            GOAL_RESPONSE_EXAMPLE,
+        ],
+    )
+    def post(self, request, pk):
+        goal = selectors.goal_get_for_user(user=request.user, goal_id=pk)
+        serializer = PeakResetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        goal = services.goal_peak_reset(goal=goal, by=request.user, **serializer.validated_data)
+        goal.refresh_from_db()
         return Response(GoalSerializer(goal).data)
 
 

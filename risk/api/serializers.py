@@ -59,3 +59,25 @@ class AdjustmentFilterSerializer(StrictSerializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     page = serializers.IntegerField(required=False, min_value=1)
+
+
+class SimulateInputSerializer(StrictSerializer):
+    goal = OwnedGoalField()
+    mu = serializers.FloatField(required=False, min_value=-2, max_value=2)
+    sigma = serializers.FloatField(required=False, min_value=0.01, max_value=3)
+    source = serializers.ChoiceField(choices=["model", "my_trades"], required=False, default="model")
+    paths = serializers.IntegerField(required=False, min_value=100, max_value=20000, default=5000)
+
+
+class SimulateSerializer(serializers.Serializer):
+    goal = serializers.IntegerField()
+    source = serializers.CharField()
+    mu = serializers.FloatField()
+    sigma = serializers.FloatField()
+    paths = serializers.IntegerField()
+    days_left = serializers.IntegerField()
+    p_reach = serializers.DictField(child=serializers.FloatField())
+    p_drawdown_beyond_limit = serializers.DictField(child=serializers.FloatField())
+    expected_shortfall_pct = serializers.DictField(child=serializers.FloatField())
+    p_below_minus_10 = serializers.DictField(child=serializers.FloatField())
+    median_days_to_reach = serializers.DictField(child=serializers.FloatField(allow_null=True))

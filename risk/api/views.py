@@ -10,6 +10,8 @@ from .serializers import (
     AdjustmentSerializer,
     PositionSizeInputSerializer,
     PositionSizeSerializer,
+    SimulateInputSerializer,
+    SimulateSerializer,
 )
 
 
@@ -99,3 +101,44 @@ class AdjustmentList(generics.GenericAPIView):
         params = {k: v for k, v in filters.validated_data.items() if k != "page"}
         page = self.paginate_queryset(selectors.adjustment_list_for_user(user=request.user, **params))
         return self.get_paginated_response(AdjustmentSerializer(page, many=True).data)
+
+
+@extend_schema(tags=["risk"])
+class Simulate(generics.GenericAPIView):
+    serializer_class = SimulateSerializer
+
+    @extend_schema(
+        summary="Simulate a goal under the sizing policies",
+        description="Monte Carlo of the goal from where it stands now (progress, peak, time left, its risk "
+        "settings) under the constant (1.0), default and optimal policies, with the same random numbers. "
+        "`source: model` uses the reference GBM with `mu`, `sigma` (default: the goal's estimates); "
+        "`source: my_trades` resamples the goal's own closed trades at their frequency. Bounded work: at most "
+        "20,000 paths (default 5,000) over at most the goal's trading days left; a goal without a deadline "
+        "or without a positive target return answers 409.",
+        request=SimulateInputSerializer,
+        responses={200: SimulateSerializer, 409: error("The goal cannot be simulated."), **WRITE_ERRORS},
+        examples=[
+            OpenApiExample("Simulate", value={"goal": 1, "mu": 0.4, "sigma": 0.4, "paths": 5000}, request_only=True),
+            OpenApiExample(
+                "Answer",
+                response_only=True,
+                value={
+                    "goal": 1,
+                    "source": "model",
+                    "mu": 0.4,
+                    "sigma": 0.4,
+                    "paths": 5000,
+                    "days_left": 21,
+                    "p_reach": {"constant": 0.278, "default": 0.535, "optimal": 0.535},
+                    "p_drawdown_beyond_limit": {"constant": 0.149, "default": 0.22, "optimal": 0.22},
+                    "expected_shortfall_pct": {"constant": 19.0, "default": 23.9, "optimal": 23.9},
+                    "p_below_minus_10": {"constant": 0.125, "default": 0.161, "optimal": 0.161},
+                    "median_days_to_reach": {"constant": 11.0, "default": 10.0, "optimal": 10.0},
+                },
+            ),
+        ],
+    )
+    def post(self, request):
+        serializer = SimulateInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return Response(SimulateSerializer(services.goal_simulate(**serializer.validated_data)).data)
