@@ -51,6 +51,7 @@ class Performance:
     mean_pnl: Decimal | None = None
     risk_adjusted_ratio: Decimal | None = None
     max_drawdown: Decimal = Decimal("0")
+    pnl_share: Decimal | None = None  # total P&L / Σ|P&L|
 
 
 PERFORMANCE_SQL = """
@@ -66,7 +67,7 @@ WITH t AS (
     FROM t
 )
 SELECT strategy_id, COUNT(*), COUNT(*) FILTER (WHERE profit_loss > 0), SUM(profit_loss), AVG(profit_loss),
-       AVG(ret), STDDEV_SAMP(ret), MAX(peak - cum)
+       AVG(ret), STDDEV_SAMP(ret), MAX(peak - cum), SUM(ABS(profit_loss))
 FROM d
 GROUP BY strategy_id
 """
@@ -78,7 +79,7 @@ def _compute(pks: list[int]) -> dict[int, Performance]:
         cursor.execute(PERFORMANCE_SQL, [pks])
         rows = cursor.fetchall()
     result = {pk: Performance() for pk in pks}
-    for pk, count, wins, total, mean, mean_ret, std_ret, drawdown in rows:
+    for pk, count, wins, total, mean, mean_ret, std_ret, drawdown, gross in rows:
         ratio = quantize(mean_ret / std_ret, FACTOR[1]) if std_ret else None
         result[pk] = Performance(
             trades=count,
@@ -88,12 +89,13 @@ def _compute(pks: list[int]) -> dict[int, Performance]:
             mean_pnl=quantize(mean, AMOUNT[1]),
             risk_adjusted_ratio=ratio,
             max_drawdown=quantize(drawdown or Decimal(0), AMOUNT[1]),
+            pnl_share=quantize(total / gross, FACTOR[1]) if gross else None,
         )
     return result
 
 
 def cache_key(pk: int) -> str:
-    return f"strategy-performance:v1:{pk}"
+    return f"strategy-performance:v2:{pk}"
 
 
 def _cache_get_many(keys: list[str]) -> dict:
