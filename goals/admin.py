@@ -27,7 +27,7 @@ from mastertrade.core.admin import ADMIN_CSS, EMPTY, amount
 from mastertrade.core.money import AMOUNT, quantize
 
 from . import progress, selectors, services
-from .models import FinancialGoal, GoalState, GoalType
+from .models import FinancialGoal, GoalState, GoalType, PeakReset
 
 CHART_MAX_POINTS = 500  # the latest snapshots drawn on the detail page
 CHART_MAX_MARKERS = 200  # beyond this, only the line (and the last point) is drawn
@@ -305,12 +305,21 @@ class GoalAdminForm(forms.ModelForm):
             "min_factor",
             "max_factor",
             "on_achieved",
+            "sizing_policy",
         )
         help_texts = {
             "target_value": "Percent for a monthly return goal, money otherwise. Must be greater than zero.",
             "capital_base": "Monthly return goals only: the capital a trade's P&L is measured against.",
             "target_date": "The deadline. Without one the goal has no pace and is never behind.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sizing_policy" in self.fields:
+            self.fields["sizing_policy"].required = False
+
+    def clean_sizing_policy(self):
+        return self.cleaned_data.get("sizing_policy") or FinancialGoal._meta.get_field("sizing_policy").default
 
     def clean_target_value(self):
         return _positive(self.cleaned_data.get("target_value"), "The target must be greater than zero.")
@@ -366,13 +375,14 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         "state",
         "target_date",
         "days_left_column",
+        "reach_column",
     )
     list_filter = ("goal_type", StatusFilter, "state", ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("owner",)
     search_fields = ("name", "owner__username", "owner__email")
     search_help_text = "Search by goal name, owner username or e-mail."
     autocomplete_fields = ("owner",)
-    actions = ("pause_goals", "resume_goals", "archive_goals", "snapshot_goals")
+    actions = ("pause_goals", "resume_goals", "archive_goals", "snapshot_goals", "reset_peak_goals")
     list_per_page = 50
     change_form_template = "admin/goals/financialgoal/change_form.html"
 
@@ -386,13 +396,24 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         return qs.annotate(progress_ratio=F("current_value") / F("target_value"))
 
     def get_readonly_fields(self, request, obj=None):
-        derived = ("progress_column", "status_detail", "expected_display", "days_left_column", "peak_value")
+        derived = (
+            "progress_column",
+            "status_detail",
+            "expected_display",
+            "days_left_column",
+            "peak_value",
+            "start_value",
+            "reach_detail",
+        )
         if obj is None:
             return ()
         return (*derived, "owner", "goal_type", "current_value", "created_at", "updated_at")
 
     def get_fieldsets(self, request, obj=None):
-        risk = ("Risk settings", {"fields": ("max_drawdown_pct", ("min_factor", "max_factor"), "on_achieved")})
+        risk = (
+            "Risk settings",
+            {"fields": ("max_drawdown_pct", ("min_factor", "max_factor"), "on_achieved", "sizing_policy")},
+        )
         if obj is None:
             return (
                 (None, {"fields": ("owner", "name", "goal_type", "target_value", "current_value", "capital_base")}),
@@ -406,7 +427,8 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                     "fields": (
                         ("progress_column", "expected_display"),
                         "status_detail",
-                        ("current_value", "peak_value"),
+                        ("current_value", "peak_value", "start_value"),
+                        "reach_detail",
                         "record_progress",
                     ),
                     "description": "Progress and status are derived from the current value, the target and "
@@ -453,6 +475,20 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     @admin.display(description="days left", ordering="target_date")
     def days_left_column(self, goal):
         return days_left(goal, clock.today())
+
+    @admin.display(description="chance to reach", ordering="reach_probability")
+    def reach_column(self, goal):
+        return EMPTY if goal.reach_probability is None else f"{goal.reach_probability * 100:.0f} %"
+
+    @admin.display(description="chance of reaching the goal")
+    def reach_detail(self, goal):
+        if goal.reach_probability is None:
+            return "not estimated (no deadline, or no positive target return)"
+        return (
+            f"{goal.reach_probability * 100:.1f} % under its {goal.sizing_policy} policy — μ {goal.reach_mu}, "
+            f"σ {goal.reach_sigma} (source: {goal.reach_source}, {goal.reach_trades} closed trades), "
+            f"updated {goal.reach_updated_at:%Y-%m-%d %H:%M} UTC"
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         goal = self.get_object(request, unquote(object_id))
@@ -556,11 +592,19 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    @admin.action(description="Reset the drawdown peak to the current value", permissions=["change"])
+    def reset_peak_goals(self, request, queryset):
+        for goal in queryset:
+            services.goal_peak_reset(goal=goal, by=request.user, reason=f"Reset in the admin by {request.user}")
+        count = queryset.count()
+        self.message_user(request, f"Reset the drawdown peak of {count} goal{'' if count == 1 else 's'}.")
+
     TOOLS = {
         "pause": ("Pause", "pause_goals", {GoalState.ACTIVE}),
         "resume": ("Resume", "resume_goals", {GoalState.PAUSED, GoalState.ARCHIVED}),
         "archive": ("Archive", "archive_goals", {GoalState.ACTIVE, GoalState.PAUSED}),
         "snapshot": ("Snapshot now", "snapshot_goals", {GoalState.ACTIVE}),
+        "reset-peak": ("Reset drawdown peak", "reset_peak_goals", {GoalState.ACTIVE, GoalState.PAUSED}),
     }
 
     def _tools(self, request, goal):
@@ -591,3 +635,21 @@ class FinancialGoalAdmin(admin.ModelAdmin):
             raise PermissionDenied
         getattr(self, self.TOOLS[tool][1])(request, self.get_queryset(request).filter(pk=goal.pk))
         return HttpResponseRedirect(reverse("admin:goals_financialgoal_change", args=[goal.pk]))
+
+
+@admin.register(PeakReset)
+class PeakResetAdmin(admin.ModelAdmin):
+    """The peak-reset log: read-only."""
+
+    list_display = ("goal", "old_peak", "new_peak", "by", "reason", "created_at")
+    list_select_related = ("goal", "by")
+    search_fields = ("goal__name", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -34,7 +34,7 @@ DT = 1.0 / TRADING_DAYS
 GRID_POINTS = 481
 QUAD_NODES = 20
 ACTION_STEPS = 17  # points in [min_factor, max_factor]
-KEY_STEP = 0.02  # μ and σ are rounded to this in table keys (tables are cached by key)
+KEY_STEP = 0.05  # μ and σ are rounded to this in table keys (tables are cached by key)
 
 
 @dataclass(frozen=True)

@@ -59,20 +59,41 @@ def reach_probability(
     *, est: Estimate, goal: simulation.GoalSpec, settings: policies.SizingSettings, paths: int = REACH_PATHS
 ) -> float:
     """P(progress ≥ 100 % at the deadline) for `goal` from its current state."""
+    return float(reach_probabilities(ests=[est], goals=[goal], settings=settings, paths_each=paths)[0])
+
+
+def reach_probabilities(
+    *, ests: list[Estimate], goals: list[simulation.GoalSpec], settings: policies.SizingSettings, paths_each: int
+) -> np.ndarray:
+    """`reach_probability` for many goals at once. They must share their goal type, target
+    return, horizon and the policy's model (the first estimate's μ, σ, rounded as in DP keys)."""
+    first, head = ests[0], goals[0]
+    n = len(goals)
+    ratio = np.array([g.start_ratio for g in goals], dtype=float)
+    target = 1 + head.target_return - 1e-12
     protects = settings.on_achieved == "pause" or settings.policy == policies.POLICY_OPTIMAL
-    if protects and goal.start_ratio >= 1 + goal.target_return - 1e-12:
-        return 1.0
-    if goal.start_day >= goal.days:
-        return 1.0 if goal.start_ratio >= 1 + goal.target_return - 1e-12 else 0.0
     rng = np.random.default_rng(REACH_SEED)
-    mus = est.mu + est.mu_sd * rng.standard_normal(paths)
-    outlook = policies.Outlook(mu=est.mu, sigma=est.sigma, target_return=goal.target_return, days=goal.days)
+    mus = np.repeat([e.mu for e in ests], paths_each) + np.repeat([e.mu_sd for e in ests], paths_each) * (
+        rng.standard_normal(n * paths_each)
+    )
+    sigmas = np.repeat([e.sigma for e in ests], paths_each)
+    outlook = policies.Outlook(mu=first.mu, sigma=first.sigma, target_return=head.target_return, days=head.days)
+    spec = simulation.GoalSpec(
+        goal_type=head.goal_type,
+        target_return=head.target_return,
+        days=head.days,
+        start_day=np.repeat([min(g.start_day, head.days) for g in goals], paths_each),
+        start_ratio=np.repeat(ratio, paths_each),
+        peak_ratio=np.repeat([g.peak_ratio for g in goals], paths_each),
+    )
     result = simulation.simulate(
         settings=settings,
         outlook=outlook,
-        goal=goal,
-        increments=simulation.model_increments(mus, est.sigma),
-        paths=paths,
+        goal=spec,
+        increments=simulation.model_increments(mus, sigmas),
+        paths=n * paths_each,
         seed=REACH_SEED + 1,
+        keep_paths=True,
     )
-    return result.p_reach
+    p = result.reached.reshape(n, paths_each).mean(axis=1)
+    return np.where(protects & (ratio >= target), 1.0, p)

@@ -31,7 +31,8 @@ QUANTILES = ("p05", "p25", "p50", "p75", "p95")
 @dataclass(frozen=True)
 class GoalSpec:
     """A goal as the simulator sees it: a +g goal over `days` trading days, `start_day`
-    of them gone, the capital now at X = `start_ratio` × its start, its peak at `peak_ratio`."""
+    of them gone, the capital now at X = `start_ratio` × its start, its peak at `peak_ratio`.
+    `start_day`, `start_ratio` and `peak_ratio` may be arrays (one value per path)."""
 
     goal_type: str = "monthly_return"
     target_return: float = 0.10
@@ -127,10 +128,11 @@ def simulate(
     from goals import progress as goal_progress
 
     rng = np.random.default_rng(seed)
-    remaining = goal.days - goal.start_day
+    start_day = np.broadcast_to(np.asarray(goal.start_day), (paths,))
+    remaining = int(goal.days - start_day.min())
     step = increments(rng, max(remaining, 1), paths)
-    x = np.full(paths, np.log(goal.start_ratio))
-    peak = np.full(paths, np.log(max(goal.peak_ratio, goal.start_ratio)))
+    x = np.log(np.broadcast_to(np.asarray(goal.start_ratio, dtype=float), (paths,)))
+    peak = np.maximum(np.log(np.broadcast_to(np.asarray(goal.peak_ratio, dtype=float), (paths,))), x)
     since_peak = np.zeros(paths)
     worst_dd = np.zeros(paths)
     reached_day = np.full(paths, -1)
@@ -145,19 +147,20 @@ def simulate(
         return p, dd
 
     for i in range(remaining):
-        t = goal.start_day + i
+        t = start_day + i
+        live = t < goal.days
         ratio, peak_ratio = np.exp(x), np.exp(peak)
         p, dd = inputs(ratio, peak_ratio)
-        newly = (reached_day < 0) & (p >= 100)
-        reached_day[newly] = t
+        newly = (reached_day < 0) & (p >= 100) & live
+        reached_day[newly] = t[newly]
         f, _ = policies.factors(
             progress_pct=p,
-            expected_pct=np.full(paths, 100.0 * t / goal.days),
+            expected_pct=100.0 * t / goal.days,
             drawdown_pct=policies.guard_drawdown(dd, since_peak),
             settings=settings,
             outlook=outlook,
         )
-        x = x + np.where(f > 0, step(i, f), 0.0)
+        x = x + np.where((f > 0) & live, step(i, f), 0.0)
         new_peak = x > peak
         peak = np.where(new_peak, x, peak)
         since_peak = np.where(new_peak, 0.0, since_peak + 1)
