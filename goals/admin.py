@@ -486,8 +486,8 @@ class FinancialGoalAdmin(admin.ModelAdmin):
             return "not estimated (no deadline, or no positive target return)"
         return (
             f"{goal.reach_probability * 100:.1f} % under its {goal.sizing_policy} policy — μ {goal.reach_mu}, "
-            f"σ {goal.reach_sigma} (source: {goal.reach_source}, {goal.reach_trades} closed trades), "
-            f"updated {goal.reach_updated_at:%Y-%m-%d %H:%M} UTC"
+            f"σ {goal.reach_sigma} (source: {goal.reach_source}, {goal.reach_trades} closed trades)"
+            + ("" if goal.reach_updated_at is None else f", updated {goal.reach_updated_at:%Y-%m-%d %H:%M} UTC")
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

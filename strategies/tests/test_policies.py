@@ -78,7 +78,13 @@ def test_selected_is_the_best_eligible_and_scores_in_unit_range(p, candidates):
 def test_one_winning_trade_does_not_outrank_a_long_solid_record():
     lucky = Candidate("lucky", "momentum", "moderate", trades=1, win_rate=D(1), pnl_share=D(1))
     solid = Candidate(
-        "solid", "momentum", "moderate", trades=200, win_rate=D("0.55"), risk_adjusted_ratio=D("0.2"), pnl_share=D("0.2")
+        "solid",
+        "momentum",
+        "moderate",
+        trades=200,
+        win_rate=D("0.55"),
+        risk_adjusted_ratio=D("0.2"),
+        pnl_share=D("0.2"),
     )
     result = select(progress_pct=D(10), expected_pct=None, candidates=[lucky, solid])
     assert result.selected == "solid"
