@@ -15,7 +15,7 @@ class GoalSerializer(StrictInputMixin, serializers.ModelSerializer):
     min_factor = decimal_field(FACTOR, non_negative=True, max_value=1, required=False)
     max_factor = decimal_field(FACTOR, min_value=1, max_value=3, required=False)
     peak_value = decimal_field(AMOUNT, read_only=True)
-    start_value = decimal_field(AMOUNT, read_only=True)
+    start_value = decimal_field(AMOUNT, read_only=True, allow_null=True)
     reach_probability = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True, allow_null=True)
     reach_mu = serializers.DecimalField(max_digits=8, decimal_places=4, read_only=True, allow_null=True)
     reach_sigma = serializers.DecimalField(max_digits=8, decimal_places=4, read_only=True, allow_null=True)
