@@ -40,7 +40,9 @@ def on_goal_changed(hook):
 
 
 def _changed(goal_id: int) -> None:
-    transaction.on_commit(lambda: [hook(goal_id) for hook in _goal_changed_hooks])
+    # robust: the write is committed; a failing hook is logged, never turned into an error for the caller.
+    for hook in _goal_changed_hooks:
+        transaction.on_commit(lambda hook=hook: hook(goal_id), robust=True)
 
 
 def goal_create(
