@@ -1,6 +1,13 @@
-"""gunicorn settings for `make run` and the containers; command-line flags override them."""
+"""gunicorn settings for `make run`, the containers and the bench's raw floor;
+command-line flags override them."""
 
 import os
+
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+timeout = 30
+# The access log: "-" is standard output, a path a file, empty none (WEB_ACCESS_LOG).
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+errorlog = "-"
 
 
 def child_exit(server, worker):

@@ -1,13 +1,19 @@
-"""Benchmark: position sizing through the running system, against its floor.
+"""Benchmark: position sizing through the running system, against its floors.
 
 Drives a running server (`make run`) with concurrent clients, in the same run:
 
-- floor:  GET  /api/v1/goals/{id}/          token authentication plus one primary-key read;
-- sizing: POST /api/v1/risk/position-size/  the same, plus the write throttle, the policy
-          and the audit row (one INSERT) that every decision writes.
+- floor:    GET  /api/v1/goals/{id}/          token authentication plus one primary-key read;
+- sizing:   POST /api/v1/risk/position-size/  the same, plus the write throttle, the policy
+            and the audit row (one INSERT) that every decision writes;
+- raw:      POST /raw/size                    the raw floor: the SQL sizing must run (token
+            row, goal row, audit INSERT, commit) in a minimal WSGI app with no framework
+            (bench/raw_app.py), served by gunicorn with the same settings file and worker
+            count, which this script starts on a free loopback port;
+- raw-read: GET  /raw/read                    the raw read floor: token row and goal row.
 
-It prints requests/s and p50/p99 latency for both, and the ratio of the throughputs
-(target: sizing >= 0.8 x floor).
+It prints requests/s and p50/p99 latency for each, alternating them in the same run, and
+the ratios `sizing / raw floor` (target >= 0.6), `floor / raw read floor` (target >= 0.7)
+and `sizing / floor`.
 
 The bench's own data (user `bench-api`, its token, one active goal) is created with the
 ORM against the same database the server uses (local settings by default), then the
@@ -17,6 +23,7 @@ workers close it after each response, so then it reconnects). Standard library o
 
     .venv/bin/python bench/api.py [--url http://127.0.0.1:8000] [--concurrency 8]
                                   [--seconds 10 | --requests 5000] [--warmup 2]
+                                  [--workers 2] [--no-raw]
 
 Sizing is a write: the server's per-user write throttle (API_THROTTLE_WRITE, default
 600/minute) answers 429 long before the server is saturated. Start the server with
@@ -33,6 +40,8 @@ import itertools
 import json
 import math
 import os
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -98,6 +107,39 @@ def cleanup_data() -> None:
     print(f"Deleted {BENCH_USER}, its goal and its {adjustments} audit rows.")
 
 
+# --- The raw floor: bench/raw_app.py under gunicorn ---------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_raw_server(workers: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn with the project's settings file (gunicorn.conf.py), the raw app, `workers` workers."""
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env["PYTHONPATH"] = str(root)
+    proc = subprocess.Popen(
+        [str(root / ".venv/bin/gunicorn"), "-c", str(root / "gunicorn.conf.py"), "bench.raw_app:app",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the raw floor's gunicorn exited: {proc.stderr.read().decode()[-500:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the raw floor's gunicorn did not open its port")
+
+
 # --- Load, over HTTP ---------------------------------------------------------------------
 
 
@@ -107,6 +149,7 @@ class Endpoint:
     method: str
     path: str
     body: bytes | None = None
+    url: str = ""  # the server, when it is not --url (the raw floor)
 
 
 @dataclass
@@ -157,7 +200,7 @@ def client(host, port, token, endpoint, deadline, budget, result, lock) -> None:
 
 def load(url, token, endpoint, *, concurrency, seconds, requests, result=None) -> Result:
     """Run `concurrency` clients against one endpoint; add what they saw to `result`."""
-    parts = urlsplit(url)
+    parts = urlsplit(endpoint.url or url)
     result, lock = result or Result(), threading.Lock()
     budget = itertools.count(requests, -1) if requests else itertools.repeat(1)
     started = time.monotonic()
@@ -196,7 +239,7 @@ def measure(url, token, endpoints, *, concurrency, seconds, requests, rounds) ->
 
 def probe(url, token, endpoint) -> None:
     """One request, to fail early and clearly when the server is not there or refuses the bench."""
-    parts = urlsplit(url)
+    parts = urlsplit(endpoint.url or url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=TIMEOUT_SECONDS)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     try:
@@ -214,7 +257,7 @@ def probe(url, token, endpoint) -> None:
 def report(name: str, result: Result) -> None:
     errors = {status: n for status, n in result.statuses.items() if not 200 <= status < 300}
     print(
-        f"{name:<8} {result.ok:>8} {result.elapsed:>7.1f} {result.rps:>9.1f} "
+        f"{name:<9} {result.ok:>8} {result.elapsed:>7.1f} {result.rps:>9.1f} "
         f"{result.percentile(50) * 1000:>8.1f} {result.percentile(99) * 1000:>8.1f}  "
         f"{errors or ''}"
     )
@@ -235,6 +278,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=0, help="stop each endpoint after this many requests")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per endpoint first")
     parser.add_argument("--rounds", type=int, default=10, help="slices the measurement alternates in (A B, B A, …)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)),
+                        help="the raw floor's gunicorn workers (set it to the server's)")  # fmt: skip
+    parser.add_argument("--no-raw", action="store_true", help="leave out the raw floors")
     parser.add_argument("--keep", action="store_true", help="keep the bench user, goal and audit rows")
     parser.add_argument("--setup-only", action="store_true", help="create the bench data, print it, exit")
     parser.add_argument("--cleanup", action="store_true", help="delete the bench data and exit")
@@ -254,14 +300,17 @@ def main() -> None:
         return
 
     floor = Endpoint("floor", "GET", f"/api/v1/goals/{goal_id}/")
-    sizing = Endpoint(
-        "sizing",
-        "POST",
-        "/api/v1/risk/position-size/",
-        json.dumps({"goal": goal_id, "base_position_size": "1000", "symbol": "BTCUSDT"}).encode(),
-    )
+    body = json.dumps({"goal": goal_id, "base_position_size": "1000", "symbol": "BTCUSDT"}).encode()
+    sizing = Endpoint("sizing", "POST", "/api/v1/risk/position-size/", body)
+    endpoints, raw_server = [floor, sizing], None
     try:
-        for endpoint in (floor, sizing):
+        if not args.no_raw:
+            raw_server, raw_url = start_raw_server(args.workers)
+            endpoints += [
+                Endpoint("raw", "POST", f"/raw/size?goal={goal_id}", body, url=raw_url),
+                Endpoint("raw-read", "GET", f"/raw/read?goal={goal_id}", url=raw_url),
+            ]
+        for endpoint in endpoints:
             probe(args.url, token, endpoint)
         print(
             f"{args.url}: {args.concurrency} clients, {args.seconds:g} s"
@@ -269,24 +318,35 @@ def main() -> None:
             f"alternating in {args.rounds} rounds, after {args.warmup:g} s of warm-up each."
         )
         if args.warmup:
-            for endpoint in (floor, sizing):
+            for endpoint in endpoints:
                 load(args.url, token, endpoint, concurrency=args.concurrency, seconds=args.warmup, requests=0)
         results = measure(
             args.url,
             token,
-            [floor, sizing],
+            endpoints,
             concurrency=args.concurrency,
             seconds=args.seconds,
             requests=args.requests,
             rounds=args.rounds,
         )
         print()
-        print(f"{'endpoint':<8} {'ok':>8} {'s':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  errors")
+        print(f"{'endpoint':<9} {'ok':>8} {'s':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  errors")
         for name, result in results.items():
             report(name, result)
-        ratio = results["sizing"].rps / results["floor"].rps if results["floor"].rps else float("nan")
-        print(f"\nsizing / floor throughput: {ratio:.2f} (target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'})")
+        print()
+        for label, a, b, target in [
+            ("sizing / raw floor", "sizing", "raw", 0.6),
+            ("floor / raw read floor", "floor", "raw-read", 0.7),
+            ("sizing / floor", "sizing", "floor", None),
+        ]:
+            if a in results and b in results and results[b].rps:
+                ratio = results[a].rps / results[b].rps
+                verdict = f" (target >= {target}: {'met' if ratio >= target else 'MISSED'})" if target else ""
+                print(f"{label}: {ratio:.2f}{verdict}")
     finally:
+        if raw_server is not None:
+            raw_server.terminate()
+            raw_server.wait(timeout=10)
         if args.keep:
             print(f"Kept {BENCH_USER}, its token and goal {goal_id} (--keep).")
         else:

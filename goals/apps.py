@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class GoalsConfig(AppConfig):
     name = "goals"
+
+    def ready(self):
+        from mastertrade.core import metrics
+
+        from .selectors import goal_counts_by_status_and_state
+
+        metrics.goal_counts_source(goal_counts_by_status_and_state)

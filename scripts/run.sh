@@ -27,9 +27,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# Workers, timeout and logs: gunicorn.conf.py (WEB_WORKERS, WEB_ACCESS_LOG).
 .venv/bin/gunicorn -c gunicorn.conf.py mastertrade.wsgi:application --bind "$WEB_BIND" \
-  --workers "${WEB_WORKERS:-2}" --timeout 30 --pid "$VAR/run/web.pid" \
-  --access-logfile - --error-logfile - &
+  --pid "$VAR/run/web.pid" &
 .venv/bin/celery -A mastertrade worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
   --pidfile "$VAR/run/worker.pid" &
 .venv/bin/celery -A mastertrade beat --loglevel INFO --pidfile "$VAR/run/beat.pid" \

@@ -11,7 +11,7 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from goals.admin import PANEL_ROWS, GoalPanel, goal_panel
+from goals.admin.panels import PANEL_ROWS, GoalPanel, goal_panel
 from mastertrade.core.admin import (
     ADMIN_CSS,
     EMPTY,

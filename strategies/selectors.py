@@ -5,7 +5,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -54,30 +53,22 @@ class Performance:
     pnl_share: Decimal | None = None  # total P&L / Σ|P&L|
 
 
-PERFORMANCE_SQL = """
-WITH t AS (
-    SELECT strategy_id, exit_time, id, profit_loss,
-           profit_loss / (entry_price * quantity) AS ret,
-           SUM(profit_loss) OVER (PARTITION BY strategy_id ORDER BY exit_time, id ROWS UNBOUNDED PRECEDING) AS cum
-    FROM trades
-    WHERE status = 'closed' AND strategy_id = ANY(%s)
-), d AS (
-    SELECT strategy_id, profit_loss, ret, cum,
-           GREATEST(0, MAX(cum) OVER (PARTITION BY strategy_id ORDER BY exit_time, id ROWS UNBOUNDED PRECEDING)) AS peak
-    FROM t
-)
-SELECT strategy_id, COUNT(*), COUNT(*) FILTER (WHERE profit_loss > 0), SUM(profit_loss), AVG(profit_loss),
-       AVG(ret), STDDEV_SAMP(ret), MAX(peak - cum), SUM(ABS(profit_loss))
-FROM d
-GROUP BY strategy_id
-"""
+_closed_trade_stats = None
+
+
+def closed_trade_stats_source(func):
+    """Register `func(strategy_pks) -> rows` of (strategy pk, trades, wins, total P&L,
+    mean P&L, mean return, sample standard deviation of returns, max drawdown, Σ|P&L|), one
+    row per strategy with closed trades, in one query. The trades app (which depends
+    on strategies) registers it; strategies imports no trades code."""
+    global _closed_trade_stats
+    _closed_trade_stats = func
+    return func
 
 
 def _compute(pks: list[int]) -> dict[int, Performance]:
     """All the strategies' performance in one aggregate query."""
-    with connection.cursor() as cursor:
-        cursor.execute(PERFORMANCE_SQL, [pks])
-        rows = cursor.fetchall()
+    rows = _closed_trade_stats(pks) if _closed_trade_stats is not None else []
     result = {pk: Performance() for pk in pks}
     for pk, count, wins, total, mean, mean_ret, std_ret, drawdown, gross in rows:
         ratio = quantize(mean_ret / std_ret, FACTOR[1]) if std_ret else None

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from goals.admin import PANEL_ROWS, GoalPanel, goal_panel
+from goals.admin.panels import PANEL_ROWS, GoalPanel, goal_panel
 from mastertrade.core.admin import ADMIN_CSS, EMPTY, ReadOnlyAdminMixin, price, signed_amount, when
 
 from . import selectors

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 
 from goals.models import FinancialGoal
 from mastertrade.core.money import AMOUNT, QUANTITY, decimal_kwargs
+from strategies.models import StrategyInstance
 
 
 class Side(models.TextChoices):
@@ -19,9 +20,8 @@ class TradeStatus(models.TextChoices):
 class Trade(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trades")
     goal = models.ForeignKey(FinancialGoal, on_delete=models.SET_NULL, null=True, blank=True, related_name="trades")
-    # A string reference keeps trades free of an import of its sibling `strategies`.
     strategy = models.ForeignKey(
-        "strategies.StrategyInstance", on_delete=models.SET_NULL, null=True, blank=True, related_name="trades"
+        StrategyInstance, on_delete=models.SET_NULL, null=True, blank=True, related_name="trades"
     )
     symbol = models.CharField(max_length=32)
     side = models.CharField(max_length=5, choices=Side.choices)

@@ -10,6 +10,7 @@ from goals.services import goal_apply_trade
 from mastertrade.core import clock, metrics
 from mastertrade.core.errors import ApplicationError, Conflict
 from mastertrade.core.money import AMOUNT, quantize
+from strategies.selectors import strategy_performance_invalidate
 
 from .models import Side, Trade, TradeStatus
 
@@ -28,16 +29,6 @@ CONTENT_FIELDS = (
     "status",
 )
 OPTIONAL_CONTENT_FIELDS = ("profit_loss", "exit_time")
-
-_trade_recorded_hooks = []
-
-
-def on_trade_recorded(hook):
-    """Register `hook(trade)`, called after commit for every newly recorded trade
-    (e.g. to invalidate cached strategy performance). Lets apps that depend on trades
-    react without trades importing them."""
-    _trade_recorded_hooks.append(hook)
-    return hook
 
 
 def computed_profit_loss(*, side: str, quantity: Decimal, entry_price: Decimal, exit_price: Decimal) -> Decimal:
@@ -116,7 +107,8 @@ def trade_record(
             trade.save()
             if status == TradeStatus.CLOSED and goal is not None:
                 goal_apply_trade(goal_id=goal.pk, profit_loss=profit_loss, now=now)
-            transaction.on_commit(lambda: [hook(trade) for hook in _trade_recorded_hooks])
+            if trade.strategy_id is not None:
+                transaction.on_commit(lambda: strategy_performance_invalidate(strategy_pk=trade.strategy_id))
     except IntegrityError:
         # A concurrent request with the same external_id won the race.
         existing = Trade.objects.filter(owner=owner, external_id=external_id).first() if external_id else None

@@ -4,10 +4,10 @@ from rest_framework import serializers
 from goals import progress
 from goals.models import FinancialGoal, GoalProgressSnapshot
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT
-from mastertrade.core.serializers import StrictInputMixin, StrictSerializer, decimal_field
+from mastertrade.core.serializers import ModelSerializer, StrictInputMixin, StrictSerializer, decimal_field
 
 
-class GoalSerializer(StrictInputMixin, serializers.ModelSerializer):
+class GoalSerializer(StrictInputMixin, ModelSerializer):
     target_value = decimal_field(AMOUNT, positive=True)
     current_value = decimal_field(AMOUNT, required=False)
     capital_base = decimal_field(AMOUNT, positive=True, required=False, allow_null=True)

@@ -37,7 +37,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from mastertrade.core import clock
 from mastertrade.core.health import check_redis
 
 logger = logging.getLogger(__name__)
@@ -150,23 +149,22 @@ def _serve_worker_metrics(**kwargs):
         logger.info("worker metrics on port %s", settings.WORKER_METRICS_PORT)
 
 
-# --- Scrape time: goals by status and state (one query), dependencies up.
+# --- Scrape time: goals by status and state (one query, through a hook), dependencies up.
 
-GOALS_SQL = """
-SELECT s.status, g.state, count(*)
-FROM financial_goals g
-{joins}
-GROUP BY 1, 2
-"""
+_goal_counts_source = None
+
+
+def goal_counts_source(func):
+    """Register `func() -> {(status, state): number of goals}`, the goals metric's query.
+    The goals app registers it (core imports no app); unregistered, the metric is empty."""
+    global _goal_counts_source
+    _goal_counts_source = func
+    return func
 
 
 def goal_counts() -> dict[tuple[str, str], int]:
-    """{(status, state): number of goals}, status computed in SQL exactly as the snapshots do."""
-    from goals import progress
-
-    with connection.cursor() as cursor:
-        cursor.execute(GOALS_SQL.format(joins=progress.goal_status_sql_joins()), {"today": clock.today()})
-        return {(status, state): count for status, state, count in cursor.fetchall()}
+    """{(status, state): number of goals}, from the registered source."""
+    return _goal_counts_source() if _goal_counts_source is not None else {}
 
 
 class ScrapeTimeCollector:

@@ -1,6 +1,7 @@
 """Serializer plumbing shared by every app: strict input, Decimal fields from the
 project's precision constants."""
 
+import copy
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -23,7 +24,34 @@ class StrictInputMixin:
         return super().to_internal_value(data)
 
 
-class StrictSerializer(StrictInputMixin, serializers.Serializer):
+class FieldsOnceMixin:
+    """A ModelSerializer builds its fields by introspecting the model on every instance
+    (a sixth of a goal read's CPU, bench/api.py). Build them once per class; each
+    instance gets its own unbound copies: shallow for plain fields (their settings are
+    never changed after construction; binding sets only their own attributes), deep for
+    nested serializers, which hold fields of their own."""
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_fields_prototype")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._fields_prototype = prototype
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in prototype.items()
+        }
+
+
+class Serializer(FieldsOnceMixin, serializers.Serializer):
+    """The project's Serializer: fields copied from a per-class prototype."""
+
+
+class ModelSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+    """The project's ModelSerializer: fields built once per class."""
+
+
+class StrictSerializer(StrictInputMixin, Serializer):
     pass
 
 

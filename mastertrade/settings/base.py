@@ -92,7 +92,10 @@ DATABASES = {
         "HOST": env("DB_HOST", "127.0.0.1"),
         "PORT": env("DB_PORT", "6432"),  # PgBouncer
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
+        # No health check (a `SELECT 1` before each request's first query): PgBouncer
+        # checks its server connections itself, and a client connection that broke
+        # (PgBouncer restarted) fails one request with a 503 and is then replaced.
+        "CONN_HEALTH_CHECKS": env_bool("DB_CONN_HEALTH_CHECKS", False),
         # Transaction pooling: no server-side cursors, no server-side binding,
         # no session state (the server's and the role's timezone are UTC, so
         # Django never issues SET TIME ZONE).
@@ -170,6 +173,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 262144)
 # API tokens (django-rest-knox, stored hashed): `Authorization: Token <key>`; they expire
 # after API_TOKEN_TTL_SECONDS (0: never; default 30 days).
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+# Each server process remembers a verified token this long: a token revoked elsewhere (or
+# its user deactivated) stops working within this bound; 0 checks the database every time.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 KNOX_TOKEN_MODEL = "core.ApiToken"  # noqa: S105 - a model name, not a secret
 # knox's own migrations would create its (swapped-out) table anyway: ours is core.ApiToken.
 MIGRATION_MODULES = {"knox": None}

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from goals.admin import status_reason
+from goals.admin.display import status_reason
 from goals.factories import GoalFactory, SnapshotFactory
 from goals.models import FinancialGoal, GoalProgressSnapshot
 from mastertrade.core import clock

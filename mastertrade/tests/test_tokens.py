@@ -98,3 +98,58 @@ def test_staff_revoke_tokens_in_the_admin(admin_client, user):
     assert key not in page.content.decode()
     assert admin_client.post(f"/admin/core/apitoken/{token.id}/delete/", {"post": "yes"}).status_code == 302
     assert _client(key).get("/api/v1/goals/").status_code == 401
+
+
+def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
+    """A token revoked by another process (here: straight in the database) stops working
+    once this process's memory of it is API_TOKEN_CACHE_SECONDS old."""
+    from mastertrade.core import tokens
+
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: clock[0])
+    key = api_token_for(user)
+    client = _client(key)
+    assert client.get("/api/v1/goals/").status_code == 200  # verified and remembered
+    ApiToken.objects.filter(user=user).delete()
+    clock[0] += 4.9
+    assert client.get("/api/v1/goals/").status_code == 200  # within the stated bound
+    clock[0] += 0.2
+    assert client.get("/api/v1/goals/").status_code == 401  # past it
+
+
+def test_fast_path_still_checks_expiry_and_deactivation(user, settings, monkeypatch):
+    from mastertrade.core import tokens
+
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: clock[0])
+    key = api_token_for(user)
+    client = _client(key)
+    assert client.get("/api/v1/goals/").status_code == 200
+    remembered = tokens._recall(ApiToken.objects.get(user=user).digest)
+    remembered.expiry = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # as if it had expired meanwhile
+    assert client.get("/api/v1/goals/").status_code == 401
+    remembered.expiry = None
+    user.is_active = False
+    user.save()
+    clock[0] += 5.1
+    assert client.get("/api/v1/goals/").status_code == 401
+
+
+def test_fast_path_off(user, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    key = api_token_for(user)
+    client = _client(key)
+    assert client.get("/api/v1/goals/").status_code == 200
+    ApiToken.objects.filter(user=user).delete()
+    assert client.get("/api/v1/goals/").status_code == 401
+
+
+def test_each_request_gets_its_own_user_object(user):
+    from mastertrade.core.tokens import ApiTokenAuthentication
+
+    key = api_token_for(user).encode()
+    first, _ = ApiTokenAuthentication().authenticate_credentials(key)
+    second, _ = ApiTokenAuthentication().authenticate_credentials(key)
+    assert first == second and first is not second

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from mastertrade.core.fields import OwnedGoalField
+from goals.api.fields import OwnedGoalField
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, QUANTITY
-from mastertrade.core.serializers import StrictSerializer, decimal_field
+from mastertrade.core.serializers import Serializer, StrictSerializer, decimal_field
 from risk.models import GoalAdjustment, Stance
 
 MAX_POSITION = Decimal(10) ** 18
@@ -17,7 +17,7 @@ class PositionSizeInputSerializer(StrictSerializer):
     symbol = serializers.RegexField(r"^[A-Za-z0-9._/:-]{1,32}$", required=False, allow_blank=True, max_length=32)
 
 
-class PositionSizeSerializer(serializers.Serializer):
+class PositionSizeSerializer(Serializer):
     """The sizing answer. A plain Serializer (not a ModelSerializer): this is the
     trading engine's hot path, and field introspection per request costs."""
 

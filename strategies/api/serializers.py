@@ -2,7 +2,7 @@ import json
 
 from rest_framework import serializers
 
-from mastertrade.core.fields import OwnedGoalField
+from goals.api.fields import OwnedGoalField
 from mastertrade.core.serializers import StrictInputMixin, StrictSerializer
 from strategies.models import StrategyInstance, StrategySelection
 

@@ -1,15 +1,11 @@
+from django.http import Http404
 from rest_framework import serializers
 
-from mastertrade.core.fields import OwnedGoalField
+from goals.api.fields import OwnedGoalField
 from mastertrade.core.money import AMOUNT, QUANTITY
 from mastertrade.core.serializers import StrictSerializer, decimal_field
+from strategies.selectors import strategy_get_for_user
 from trades.models import Side, Trade, TradeStatus
-
-
-def strategy_get_for_user(*, user, strategy_id: str):
-    """Resolve a strategy slug among the user's own (trades reads, never writes, strategies)."""
-    model = Trade._meta.get_field("strategy").related_model
-    return model.objects.filter(owner=user, strategy_id=strategy_id).first()
 
 
 class TradeInputSerializer(StrictSerializer):
@@ -33,10 +29,10 @@ class TradeInputSerializer(StrictSerializer):
     def validate_strategy(self, value):
         if value is None:
             return None
-        strategy = strategy_get_for_user(user=self.context["request"].user, strategy_id=value)
-        if strategy is None:
-            raise serializers.ValidationError("No such strategy.")
-        return strategy
+        try:
+            return strategy_get_for_user(user=self.context["request"].user, strategy_id=value)
+        except Http404:
+            raise serializers.ValidationError("No such strategy.") from None
 
     def validate(self, attrs):
         errors = {}

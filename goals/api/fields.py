@@ -1,7 +1,9 @@
-"""Serializer fields shared by the apps."""
+"""Serializer fields for the apps whose requests name a goal (trades, risk, strategies)."""
 
 from django.http import Http404
 from rest_framework import serializers
+
+from goals.selectors import goal_get_for_user
 
 
 class OwnedGoalField(serializers.IntegerField):
@@ -14,8 +16,6 @@ class OwnedGoalField(serializers.IntegerField):
         super().__init__(**kwargs)
 
     def run_validation(self, data=serializers.empty):
-        from goals.selectors import goal_get_for_user
-
         goal_id = super().run_validation(data)
         if goal_id is None:
             return None

@@ -1,0 +1,133 @@
+"""OpenAPI descriptions and examples of the goals endpoints, applied in views.py as
+`@extend_schema(**schema.X)`."""
+
+from drf_spectacular.utils import OpenApiExample
+
+from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
+
+from .serializers import (
+    GoalSerializer,
+    GoalUpdateSerializer,
+    PeakResetInputSerializer,
+    ProgressInputSerializer,
+    SnapshotSerializer,
+)
+
+GOAL_EXAMPLE = OpenApiExample(
+    "Monthly return goal",
+    value={
+        "name": "5% this month",
+        "goal_type": "monthly_return",
+        "target_value": "5.00",
+        "capital_base": "10000.00",
+        "target_date": "2026-12-31",
+    },
+    request_only=True,
+)
+GOAL_RESPONSE_EXAMPLE = OpenApiExample(
+    "A goal",
+    value={
+        "id": 1,
+        "name": "5% this month",
+        "goal_type": "monthly_return",
+        "target_value": "5.0000",
+        "current_value": "2.0000",
+        "capital_base": "10000.0000",
+        "start_date": "2026-12-01",
+        "target_date": "2026-12-31",
+        "state": "active",
+        "max_drawdown_pct": "15.0000",
+        "min_factor": "0.5000",
+        "max_factor": "1.3000",
+        "on_achieved": "pause",
+        "progress_pct": "40.00",
+        "expected_pct": "33.33",
+        "status": "on_track",
+        "peak_value": "2.0000",
+        "start_value": "0.0000",
+        "sizing_policy": "default",
+        "reach_probability": "0.6120",
+        "reach_mu": "0.0000",
+        "reach_sigma": "0.4000",
+        "reach_source": "prior",
+        "reach_trades": 0,
+        "reach_updated_at": "2026-12-11T09:00:00Z",
+        "created_at": "2026-12-01T09:00:00Z",
+        "updated_at": "2026-12-11T09:00:00Z",
+    },
+    response_only=True,
+)
+
+GOAL_LIST = dict(
+    summary="List your goals",
+    description="Your goals, newest first, paginated.",
+    responses={200: GoalSerializer(many=True), **READ_ERRORS},
+    examples=[GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_CREATE = dict(
+    summary="Create a goal",
+    description="Create a goal. `start_date` defaults to today; without `target_date` the goal has no "
+    "pace. `progress_pct`, `expected_pct` and `status` are derived.",
+    request=GoalSerializer,
+    responses={201: GoalSerializer, **WRITE_ERRORS},
+    examples=[GOAL_EXAMPLE, GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_GET = dict(
+    summary="Get a goal",
+    description="One of your goals with its derived progress and status.",
+    responses={200: GoalSerializer, **READ_ERRORS},
+    examples=[GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_UPDATE = dict(
+    summary="Change a goal",
+    description="Change name, target, dates, capital base, risk settings or `state` "
+    "(active/paused/archived). Derived fields, `goal_type` and `current_value` are "
+    "rejected here (progress has its own endpoint).",
+    request=GoalUpdateSerializer,
+    responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+    examples=[OpenApiExample("Pause", value={"state": "paused"}, request_only=True), GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_DELETE = dict(
+    summary="Delete a goal",
+    description="Delete a goal and its history. A goal with sizing decisions or selections in the "
+    "audit log cannot be deleted (409): archive it instead.",
+    responses={204: None, 409: error("The goal has audit-log entries."), **READ_ERRORS},
+)
+GOAL_PROGRESS = dict(
+    summary="Record progress",
+    description="Set the goal's `current_value`; writes a history row with `source: update` in the "
+    "same transaction. Answers the updated goal.",
+    request=ProgressInputSerializer,
+    responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+    examples=[OpenApiExample("Progress", value={"current_value": "2.0"}, request_only=True), GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_RESET_PEAK = dict(
+    summary="Reset the drawdown peak",
+    description="Set the goal's drawdown peak to its current value (e.g. after a mistyped progress value "
+    "halted sizing). The reset, its reason, the old and the new peak are written to the peak-reset log.",
+    request=PeakResetInputSerializer,
+    responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+    examples=[
+        OpenApiExample("Reset", value={"reason": "Typed 1,000,000 instead of 100,000"}, request_only=True),
+        GOAL_RESPONSE_EXAMPLE,
+    ],
+)
+GOAL_HISTORY = dict(
+    summary="Progress history",
+    description="The goal's snapshots, oldest first, paginated: periodic (beat), update and trade rows.",
+    responses={200: SnapshotSerializer(many=True), **READ_ERRORS},
+    examples=[
+        OpenApiExample(
+            "A snapshot",
+            response_only=True,
+            value={
+                "snapshot_at": "2026-12-02T10:00:00Z",
+                "current_value": "2.0000",
+                "target_value": "5.0000",
+                "progress_pct": "40.0000",
+                "status": "on_track",
+                "source": "update",
+            },
+        )
+    ],
+)
