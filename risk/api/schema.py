@@ -36,7 +36,8 @@ POSITION_SIZE = dict(
                 "adjustment_factor": "1.1500",
                 "stance": "aggressive",
                 "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
-                "limit. Behind the goal: sizing up: factor ×1.1500.",
+                "limit. Status: on track (at most 10 points behind pace). Best chance of reaching the goal "
+                "with 21 trading day(s) left (μ 0.00, σ 0.40): sizing up: factor ×1.1500.",
                 "progress_pct": "0.0000",
                 "adjustment_id": 42,
             },
@@ -72,7 +73,21 @@ ADJUSTMENT_LIST = dict(
                 "adjusted_size": "1150.00000000",
                 "stance": "aggressive",
                 "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
-                "limit. Behind the goal: sizing up: factor ×1.1500.",
+                "limit. Status: on track (at most 10 points behind pace). Best chance of reaching the goal "
+                "with 21 trading day(s) left (μ 0.00, σ 0.40): sizing up: factor ×1.1500.",
+                "policy": "default",
+                "policy_version": "2",
+                "min_factor": "0.5000",
+                "max_factor": "1.3000",
+                "max_drawdown_pct": "15.0000",
+                "on_achieved": "pause",
+                "peak_value": "0.0000",
+                "days_since_peak": "0.0000",
+                "mu": 0.0,
+                "sigma": 0.4,
+                "target_return": 0.05,
+                "horizon_days": 21,
+                "reach_probability": "0.6120",
                 "created_at": "2026-11-25T10:00:00Z",
             },
         ),
