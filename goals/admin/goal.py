@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from goals import progress, selectors, services
 from goals.models import FinancialGoal, GoalState, PeakReset
 from mastertrade.core import clock
-from mastertrade.core.admin import ADMIN_CSS, EMPTY
+from mastertrade.core.admin import ADMIN_CSS
 
 from .chart import goal_chart_for
 from .display import GOAL_TYPE_SHORT, days_left, progress_bar, status_badge, status_reason, target_display
@@ -60,7 +60,6 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         "state",
         "target_date",
         "days_left_column",
-        "reach_column",
     )
     list_filter = ("goal_type", StatusFilter, "state", ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("owner",)
@@ -160,10 +159,6 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     @admin.display(description="days left", ordering="target_date")
     def days_left_column(self, goal):
         return days_left(goal, clock.today())
-
-    @admin.display(description="chance to reach", ordering="reach_probability")
-    def reach_column(self, goal):
-        return EMPTY if goal.reach_probability is None else f"{goal.reach_probability * 100:.0f} %"
 
     @admin.display(description="chance of reaching the goal")
     def reach_detail(self, goal):
