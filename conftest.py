@@ -5,6 +5,8 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
+pytest_plugins = ["alerts.tests.fixtures"]
+
 
 def _force_drop(name: str) -> None:
     conn = connections["default"]

@@ -15,6 +15,20 @@ from mastertrade.core.services import instance_update_locked
 from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, PeakReset, SnapshotSource
 
+_progress_hooks = []
+
+
+def on_goal_progress_changed(hook):
+    """Register `hook(goal_id)`, called after commit whenever a goal's current_value
+    changes (progress update or trade). Lets higher apps react without goals importing them."""
+    _progress_hooks.append(hook)
+    return hook
+
+
+def _progress_changed(goal_id: int) -> None:
+    transaction.on_commit(lambda: [hook(goal_id) for hook in _progress_hooks])
+
+
 UPDATABLE_FIELDS = {
     "name",
     "target_value",
@@ -128,6 +142,7 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
     _changed(goal.pk)
+    _progress_changed(goal.pk)
     return goal
 
 
@@ -162,6 +177,7 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
     _changed(goal.pk)
+    _progress_changed(goal.pk)
     return goal
 
 

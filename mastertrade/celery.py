@@ -24,6 +24,10 @@ def setup_periodic_tasks(sender, **kwargs):
         sender.signature("goals.snapshot_goals"),
         name="snapshot goals (GOAL_SNAPSHOT_INTERVAL_SECONDS)",
     )
+    # Alerts: heartbeat, data down, time-based goal rules, escalations due, stuck deliveries.
+    sender.add_periodic_task(
+        float(settings.ALERTS_TICK_SECONDS), sender.signature("alerts.tick"), name="alerts tick (ALERTS_TICK_SECONDS)"
+    )
 
 
 def snapshot_tick_seconds(settings) -> float:

@@ -12,11 +12,13 @@ api_v1 = [
     path("trades/", include("trades.api.urls")),
     path("risk/", include("risk.api.urls")),
     path("strategies/", include("strategies.api.urls")),
+    path("alerts/", include("alerts.api.urls")),
 ]
 
 urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("alerts/", include("alerts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import transaction
+
 from goals import progress
 from goals.models import FinancialGoal, GoalState, GoalType
 from mastertrade.core import clock, metrics
@@ -12,6 +14,16 @@ from mastertrade.core.money import PERCENT, QUANTITY, quantize
 from . import dp as dt_days
 from . import estimates, policies, simulation
 from .models import GoalAdjustment
+
+_sizing_hooks = []
+
+
+def on_sizing_decided(hook):
+    """Register `hook(adjustment)`, called after commit for every sizing decision. It must
+    not query the database (the sizing hot path stays at 3 queries)."""
+    _sizing_hooks.append(hook)
+    return hook
+
 
 INCOME_REFERENCE_RETURN = Decimal("0.10")  # capital of an income goal without capital_base: target / 10 %
 
@@ -194,6 +206,7 @@ def position_size_decide(
         created_at=now,
     )
     metrics.record_sizing(stance=decision.stance, factor=decision.factor)
+    transaction.on_commit(lambda: [hook(adjustment) for hook in _sizing_hooks])
     return adjustment
 
 

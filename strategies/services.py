@@ -12,6 +12,19 @@ from mastertrade.core.services import instance_update_locked
 from . import policies, selectors
 from .models import StrategyInstance, StrategySelection
 
+_status_hooks = []
+
+
+def on_strategy_status_changed(hook):
+    """Register `hook(strategy_pk, status)`, called after commit when a strategy's status is set."""
+    _status_hooks.append(hook)
+    return hook
+
+
+def _status_changed(pks, status: str) -> None:
+    transaction.on_commit(lambda: [hook(pk, status) for pk in pks for hook in _status_hooks])
+
+
 RESERVED_IDS = {"select", "selections"}
 UPDATABLE_FIELDS = {"name", "strategy_type", "risk_profile", "parameters", "status"}
 
@@ -42,14 +55,20 @@ def strategy_create(*, owner, strategy_id: str, name: str, strategy_type: str, *
 
 
 def strategy_update(*, strategy: StrategyInstance, **fields) -> StrategyInstance:
-    return instance_update_locked(
+    strategy = instance_update_locked(
         instance=strategy, fields=fields, allowed=UPDATABLE_FIELDS, validate_unique=False, validate_constraints=False
     )
+    if "status" in fields:
+        _status_changed([strategy.pk], strategy.status)
+    return strategy
 
 
 def strategies_set_status(*, strategies, status: str) -> int:
     """Bulk status change (admin pause/resume)."""
-    return StrategyInstance.objects.filter(pk__in=[s.pk for s in strategies]).update(status=status)
+    pks = [s.pk for s in strategies]
+    changed = StrategyInstance.objects.filter(pk__in=pks).update(status=status)
+    _status_changed(pks, status)
+    return changed
 
 
 def strategy_select(

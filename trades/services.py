@@ -30,6 +30,15 @@ CONTENT_FIELDS = (
 )
 OPTIONAL_CONTENT_FIELDS = ("profit_loss", "exit_time")
 
+_recorded_hooks = []
+
+
+def on_trade_recorded(hook):
+    """Register `hook(trade)`, called after commit for every newly recorded trade (lets
+    alerts react without trades importing it)."""
+    _recorded_hooks.append(hook)
+    return hook
+
 
 def computed_profit_loss(*, side: str, quantity: Decimal, entry_price: Decimal, exit_price: Decimal) -> Decimal:
     """P&L of a closed trade when the client sends none: (exit − entry) × quantity for
@@ -109,6 +118,7 @@ def trade_record(
                 goal_apply_trade(goal_id=goal.pk, profit_loss=profit_loss, now=now)
             if trade.strategy_id is not None:
                 transaction.on_commit(lambda: strategy_performance_invalidate(strategy_pk=trade.strategy_id))
+            transaction.on_commit(lambda: [hook(trade) for hook in _recorded_hooks])
     except IntegrityError:
         # A concurrent request with the same external_id won the race.
         existing = Trade.objects.filter(owner=owner, external_id=external_id).first() if external_id else None

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trades",
     "risk",
     "strategies",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,9 @@ SPECTACULAR_SETTINGS = {
         "TradeStatusEnum": "trades.models.TradeStatus",
         "GoalStateEnum": "goals.models.GoalState",
         "GoalStatusEnum": "goals.progress.STATUS_CHOICES",
+        "AlertRuleKindEnum": "alerts.kinds.RuleKind",
+        "AlertChannelKindEnum": "alerts.kinds.ChannelKind",
+        "AlertSeverityEnum": "alerts.kinds.Severity",
     },
 }
 
@@ -241,3 +245,43 @@ METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n, strict=False)) for n in 
 # Containers: the Celery worker serves its own metrics on this port (0 = off; `make run`
 # shares PROMETHEUS_MULTIPROC_DIR with the web instead).
 WORKER_METRICS_PORT = int(env("CELERY_METRICS_PORT") or 0)
+
+# --- Alerts (alerts app; README "Alerts")
+# Fernet key(s) for channel secrets at rest, comma-separated (the first encrypts; all
+# decrypt, for rotation). local/test derive one from SECRET_KEY; production requires it.
+ALERTS_ENCRYPTION_KEYS = env_list("ALERTS_ENCRYPTION_KEY")
+ALERTS_DERIVE_KEY_FROM_SECRET = False
+# Outgoing HTTP may reach loopback (tests, local runs with a local receiver). Never in production.
+ALERTS_ALLOW_LOOPBACK = env_bool("ALERTS_ALLOW_LOOPBACK", False)
+ALERTS_HTTP_CONNECT_TIMEOUT = float(env("ALERTS_HTTP_CONNECT_TIMEOUT", "3"))
+ALERTS_HTTP_READ_TIMEOUT = float(env("ALERTS_HTTP_READ_TIMEOUT", "5"))
+# The fixed hosts of the chat services (settings so tests can point them at a local receiver).
+ALERTS_SLACK_BASE_URL = env("ALERTS_SLACK_BASE_URL", "https://hooks.slack.com/")
+ALERTS_DISCORD_BASE_URL = env("ALERTS_DISCORD_BASE_URL", "https://discord.com/api/webhooks/")
+ALERTS_TELEGRAM_BASE_URL = env("ALERTS_TELEGRAM_BASE_URL", "https://api.telegram.org/")
+ALERTS_RETRY_BASE_SECONDS = float(env("ALERTS_RETRY_BASE_SECONDS", "5"))
+ALERTS_RETRY_MAX_SECONDS = float(env("ALERTS_RETRY_MAX_SECONDS", "900"))
+ALERTS_MAX_ATTEMPTS = env_int("ALERTS_MAX_ATTEMPTS", 8)
+# A delivery claimed by a worker that has not finished after this long is presumed lost
+# with that worker (killed mid-send) and tried again by the tick, with the same webhook-id.
+# Keep it above the HTTP timeouts.
+ALERTS_CLAIM_STALE_SECONDS = env_int("ALERTS_CLAIM_STALE_SECONDS", 60)
+# How often beat runs the alerts tick (escalations due, data down, deadlines, stuck deliveries).
+ALERTS_TICK_SECONDS = env_int("ALERTS_TICK_SECONDS", 60)
+# The worker/beat heartbeat (written by the tick) counts as stale after this long.
+ALERTS_HEARTBEAT_STALE_SECONDS = env_int("ALERTS_HEARTBEAT_STALE_SECONDS", 300)
+# Absolute base of links in messages (the one-click acknowledge link).
+ALERTS_PUBLIC_BASE_URL = env("ALERTS_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+ALERTS_ACK_LINK_MAX_AGE_SECONDS = env_int("ALERTS_ACK_LINK_MAX_AGE_SECONDS", 7 * 24 * 3600)
+# E-mail channel: Django's SMTP settings.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "alerts@mastertrade.local")
+
+LOGIN_URL = "alerts-login"
+LOGIN_REDIRECT_URL = "alerts-page"

@@ -23,3 +23,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# Alerts: outgoing HTTP never reaches loopback; the chat services' hosts are fixed.
+# ALERTS_ENCRYPTION_KEY has no default here: saving or sending through a channel
+# without it fails loudly (alerts/crypto.py).
+ALERTS_ALLOW_LOOPBACK = False
+ALERTS_SLACK_BASE_URL = "https://hooks.slack.com/"
+ALERTS_DISCORD_BASE_URL = "https://discord.com/api/webhooks/"
+ALERTS_TELEGRAM_BASE_URL = "https://api.telegram.org/"

@@ -1,7 +1,7 @@
 """pytest: the same real services as `make run`, a separate test database."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_BROKER_PORT, REDIS_CACHE_PORT, REST_FRAMEWORK, env
+from .base import CACHES, DATABASES, REDIS_BROKER_PORT, REDIS_CACHE_PORT, REST_FRAMEWORK, env, env_bool
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "test-only-insecure-key")
 DEBUG = False
@@ -21,3 +21,11 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/
 
 # A broker database of its own, so tests never feed a `make run` worker (or vice versa).
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", f"redis://127.0.0.1:{REDIS_BROKER_PORT}/1")
+
+# Alerts: local receivers (pytest-httpserver, aiosmtpd) on 127.0.0.1; short retries.
+ALERTS_ALLOW_LOOPBACK = env_bool("ALERTS_ALLOW_LOOPBACK", True)
+ALERTS_RETRY_BASE_SECONDS = float(env("ALERTS_RETRY_BASE_SECONDS", "0.2"))
+ALERTS_RETRY_MAX_SECONDS = float(env("ALERTS_RETRY_MAX_SECONDS", "5"))
+ALERTS_HTTP_READ_TIMEOUT = float(env("ALERTS_HTTP_READ_TIMEOUT", "5"))
+# Channel secrets: a key derived from SECRET_KEY unless ALERTS_ENCRYPTION_KEY is set.
+ALERTS_DERIVE_KEY_FROM_SECRET = True

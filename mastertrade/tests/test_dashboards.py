@@ -83,6 +83,7 @@ def exposition(client):
     from celery.signals import task_failure, task_postrun
     from django.core.cache import cache
 
+    from alerts import metrics as alert_metrics
     from goals.tasks import snapshot_goals
 
     assert client.get("/health/").status_code == 200
@@ -92,6 +93,8 @@ def exposition(client):
     metrics.record_selection(stance="balanced")
     metrics.record_trade(status="closed")
     metrics.record_snapshot_run(rows=1, seconds=0.01, ok=True)
+    alert_metrics.record_notification(rule="goal_at_risk", severity="warning")
+    alert_metrics.record_delivery(channel="webhook", outcome="sent", seconds=0.05)
     task_postrun.send(sender=snapshot_goals, task_id="t1", task=snapshot_goals, args=(), kwargs={}, state="SUCCESS")
     task_failure.send(sender=snapshot_goals, task_id="t2", exception=ValueError("x"), args=(), kwargs={})
     response = client.get("/metrics")
@@ -108,6 +111,13 @@ def test_every_dashboard_metric_is_exported(exposition):
             for name in metric_names(expr) - PROMETHEUS_SERIES:
                 used.setdefault(name, f"{path.name}: {expr}")
     assert len(used) >= 20
+    assert {
+        "mastertrade_alerts_firing",
+        "mastertrade_alert_notifications_total",
+        "mastertrade_alert_deliveries_total",
+        "mastertrade_alert_delivery_latency_seconds_bucket",
+        "mastertrade_alerts_heartbeat_age_seconds",
+    } <= set(used)
     missing = {name: where for name, where in used.items() if name not in exported}
     assert not missing, f"dashboards query metrics the app does not export: {missing}"
     # Every one has data after a little traffic, except the error counters: declared

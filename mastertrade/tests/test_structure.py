@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("goals", "trades", "risk", "strategies")
+APPS = ("goals", "trades", "risk", "strategies", "alerts")
 
 
 def imported_apps(folder: str) -> dict[str, set[str]]:
@@ -31,9 +31,10 @@ def imported_apps(folder: str) -> dict[str, set[str]]:
     ("folder", "forbidden"),
     [
         ("mastertrade/core", set(APPS)),
-        ("goals", {"trades", "risk", "strategies"}),
-        ("strategies", {"trades", "risk"}),
-        ("trades", {"risk"}),
+        ("goals", {"trades", "risk", "strategies", "alerts"}),
+        ("strategies", {"trades", "risk", "alerts"}),
+        ("trades", {"risk", "alerts"}),
+        ("risk", {"alerts"}),
     ],
 )
 def test_dependencies_point_one_way(folder, forbidden):

@@ -1,0 +1,199 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from goals.selectors import goal_get_for_user
+
+from .. import selectors, services
+from ..models import Channel
+from . import schema
+from . import serializers as s
+
+
+def _owned_channels(user, ids, field: str) -> list[Channel]:
+    channels = {c.pk: c for c in selectors.channel_list_for_user(user=user).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in channels]
+    if missing:
+        raise services.invalid(field, f"No such channel: {', '.join(map(str, missing))}.")
+    return [channels[i] for i in ids]
+
+
+def _rule_args(user, data: dict) -> dict:
+    """Turn ids in a rule body into the user's objects (someone else's id: 400 on that field)."""
+    data = dict(data)
+    if data.get("goal") is not None:
+        try:
+            data["goal"] = goal_get_for_user(user=user, goal_id=data["goal"])
+        except Exception:
+            raise services.invalid("goal", "No such goal.") from None
+    if "channels" in data:
+        data["channels"] = _owned_channels(user, data["channels"], "channels")
+    if "escalation" in data:
+        steps = data["escalation"]
+        channels = _owned_channels(user, [step["channel"] for step in steps], "escalation")
+        data["escalation"] = [(c, step["delay_seconds"]) for c, step in zip(channels, steps, strict=True)]
+    for blankable in ("title_template", "body_template"):
+        if blankable in data and not data[blankable].strip():
+            raise services.invalid(blankable, "A template cannot be empty.")
+    return data
+
+
+@extend_schema(tags=schema.TAGS)
+class ChannelListCreate(generics.GenericAPIView):
+    serializer_class = s.ChannelOutput
+
+    def get_queryset(self):
+        return selectors.channel_list_for_user(user=self.request.user)
+
+    @extend_schema(**schema.CHANNEL_LIST)
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.ChannelOutput(page, many=True).data)
+
+    @extend_schema(**schema.CHANNEL_CREATE)
+    def post(self, request):
+        data = s.ChannelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_create(owner=request.user, **data.validated_data)
+        return Response(s.ChannelOutput(channel).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=schema.TAGS)
+class ChannelDetail(APIView):
+    serializer_class = s.ChannelOutput
+
+    def get_object(self):
+        return selectors.channel_get_for_user(user=self.request.user, channel_id=self.kwargs["pk"])
+
+    @extend_schema(**schema.CHANNEL_GET)
+    def get(self, request, pk):
+        return Response(s.ChannelOutput(self.get_object()).data)
+
+    @extend_schema(**schema.CHANNEL_UPDATE)
+    def patch(self, request, pk):
+        channel = self.get_object()
+        data = s.ChannelUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_update(channel=channel, **data.validated_data)
+        return Response(s.ChannelOutput(channel).data)
+
+    @extend_schema(**schema.CHANNEL_DELETE)
+    def delete(self, request, pk):
+        services.channel_delete(channel=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=schema.TAGS)
+class ChannelTest(APIView):
+    serializer_class = s.DeliveryOutput
+
+    @extend_schema(**schema.CHANNEL_TEST)
+    def post(self, request, pk):
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
+        delivery = services.channel_send_test(channel=channel)
+        delivery = selectors.delivery_list_for_user(user=request.user).get(pk=delivery.pk)
+        return Response(s.DeliveryOutput(delivery).data)
+
+
+@extend_schema(tags=schema.TAGS)
+class RuleListCreate(generics.GenericAPIView):
+    serializer_class = s.RuleOutput
+
+    def get_queryset(self):
+        return selectors.rule_list_for_user(user=self.request.user)
+
+    @extend_schema(**schema.RULE_LIST)
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.RuleOutput(page, many=True).data)
+
+    @extend_schema(**schema.RULE_CREATE)
+    def post(self, request):
+        data = s.RuleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = services.rule_save(owner=request.user, **_rule_args(request.user, data.validated_data))
+        rule = selectors.rule_get_for_user(user=request.user, rule_id=rule.pk)
+        return Response(s.RuleOutput(rule).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=schema.TAGS)
+class RuleDetail(APIView):
+    serializer_class = s.RuleOutput
+
+    def get_object(self):
+        return selectors.rule_get_for_user(user=self.request.user, rule_id=self.kwargs["pk"])
+
+    @extend_schema(**schema.RULE_GET)
+    def get(self, request, pk):
+        return Response(s.RuleOutput(self.get_object()).data)
+
+    @extend_schema(**schema.RULE_UPDATE)
+    def patch(self, request, pk):
+        rule = self.get_object()
+        data = s.RuleInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.rule_save(owner=request.user, rule=rule, **_rule_args(request.user, data.validated_data))
+        return Response(s.RuleOutput(self.get_object()).data)
+
+    @extend_schema(**schema.RULE_DELETE)
+    def delete(self, request, pk):
+        services.rule_delete(rule=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=schema.TAGS)
+class NotificationList(generics.GenericAPIView):
+    serializer_class = s.NotificationOutput
+
+    @extend_schema(**schema.NOTIFICATION_LIST)
+    def get(self, request):
+        state = request.query_params.get("state")
+        if state not in (None, "firing", "resolved"):
+            raise services.invalid("state", "Use firing or resolved.")
+        page = self.paginate_queryset(selectors.notification_list_for_user(user=request.user, state=state))
+        return self.get_paginated_response(s.NotificationOutput(page, many=True).data)
+
+
+@extend_schema(tags=schema.TAGS)
+class NotificationDetail(APIView):
+    serializer_class = s.NotificationOutput
+
+    @extend_schema(**schema.NOTIFICATION_GET)
+    def get(self, request, pk):
+        n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
+        return Response(s.NotificationOutput(n).data)
+
+
+@extend_schema(tags=schema.TAGS)
+class NotificationAck(APIView):
+    serializer_class = s.NotificationOutput
+
+    @extend_schema(**schema.NOTIFICATION_ACK)
+    def post(self, request, pk):
+        n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
+        services.notification_ack(notification=n, user=request.user)
+        n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
+        return Response(s.NotificationOutput(n).data)
+
+
+@extend_schema(tags=schema.TAGS)
+class DeliveryList(generics.GenericAPIView):
+    serializer_class = s.DeliveryOutput
+
+    @extend_schema(**schema.DELIVERY_LIST)
+    def get(self, request):
+        page = self.paginate_queryset(selectors.delivery_list_for_user(user=request.user))
+        return self.get_paginated_response(s.DeliveryOutput(page, many=True).data)
+
+
+@extend_schema(tags=schema.TAGS)
+class EventPost(APIView):
+    serializer_class = s.EventOutput
+
+    @extend_schema(**schema.EVENT_POST)
+    def post(self, request):
+        data = s.EventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        touched = services.event_post(owner=request.user, **data.validated_data)
+        return Response({"notifications": s.NotificationOutput(touched, many=True).data}, status=202)

@@ -1,0 +1,97 @@
+"""The /alerts/ page without a browser: login required, CSRF enforced, form errors by
+the field with nothing saved, a multi-step escalation chain."""
+
+import pytest
+from django.test import Client
+
+from alerts.factories import ChannelFactory
+from alerts.models import Channel, EscalationStep, Rule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def rule_form(**fields):
+    base = {
+        "rule-name": "r",
+        "rule-kind": "goal_at_risk",
+        "rule-severity": "warning",
+        "rule-status_threshold": "at_risk",
+        "rule-deadline_days": "3",
+        "rule-repeat_interval_seconds": "0",
+        "rule-title_template": "$title",
+        "rule-body_template": "$detail",
+    }
+    return base | {f"rule-{k}": v for k, v in fields.items()}
+
+
+def test_the_page_needs_a_login(client):
+    response = client.get("/alerts/")
+    assert response.status_code == 302 and response["Location"].startswith("/alerts/login/")
+
+
+def test_posts_need_the_csrf_token(user):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(user)
+    response = c.post("/alerts/channels/add/", {"channel-name": "x", "channel-kind": "email"})
+    assert response.status_code == 403 and not Channel.objects.exists()
+
+
+def test_an_escalation_chain_of_two_steps(browser, user):
+    first, second, third = (ChannelFactory(owner=user) for _ in range(3))
+    form = rule_form(
+        channels=[first.pk],
+        escalation_channel_1=second.pk,
+        escalation_delay_1="60",
+        escalation_channel_2=third.pk,
+        escalation_delay_2="300",
+    )
+    assert browser.post("/alerts/rules/add/", form).status_code == 302
+    steps = list(EscalationStep.objects.order_by("position").values_list("channel_id", "delay_seconds"))
+    assert steps == [(second.pk, 60), (third.pk, 300)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"escalation_channel_2": "B", "escalation_delay_2": "-1"}, "escalation_delay_2", "cannot be negative"),
+        ({"escalation_channel_2": "B", "escalation_delay_2": ""}, "escalation_delay_2", "Give the delay"),
+        ({"body_template": "x" * 1001}, "body_template", "at most 1000"),
+        ({"title_template": "$nope"}, "title_template", "Unknown placeholder"),
+        ({"repeat_interval_seconds": "-5"}, "repeat_interval_seconds", "greater than or equal to 0"),
+    ],
+)
+def test_rule_form_errors_sit_next_to_their_field(browser, user, fields, field, message):
+    a, b = ChannelFactory(owner=user), ChannelFactory(owner=user)
+    fields = {k: b.pk if v == "B" else v for k, v in fields.items()}
+    form = rule_form(escalation_channel_1=a.pk, escalation_delay_1="10", **fields)
+    response = browser.post("/alerts/rules/add/", form)
+    assert response.status_code == 400
+    errors = response.context["rule_form"].errors
+    assert field in errors and message in " ".join(errors[field]), errors
+    assert not Rule.objects.exists()
+
+
+def test_someone_elses_channel_cannot_be_chosen(browser, other_user):
+    theirs = ChannelFactory(owner=other_user)
+    response = browser.post("/alerts/rules/add/", rule_form(channels=[theirs.pk]))
+    assert response.status_code == 400 and "channels" in response.context["rule_form"].errors
+    assert browser.post(f"/alerts/channels/{theirs.pk}/delete/").status_code == 404
+    assert Channel.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_rule_is_disabled_and_enabled_from_the_page(browser, user):
+    from alerts.factories import RuleFactory
+
+    rule = RuleFactory(owner=user)
+    assert browser.post(f"/alerts/rules/{rule.pk}/toggle/").status_code == 302
+    assert not Rule.objects.get(pk=rule.pk).enabled
+    assert "Enable" in browser.get("/alerts/").content.decode()
+    browser.post(f"/alerts/rules/{rule.pk}/toggle/")
+    assert Rule.objects.get(pk=rule.pk).enabled
