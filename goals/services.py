@@ -1,6 +1,7 @@
 """Every write to goals and their history, each in one transaction."""
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from mastertrade.core.services import instance_update_locked
 from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, PeakReset, SnapshotSource
 
+logger = logging.getLogger(__name__)
 _progress_hooks = []
 
 
@@ -23,10 +25,6 @@ def on_goal_progress_changed(hook):
     changes (progress update or trade). Lets higher apps react without goals importing them."""
     _progress_hooks.append(hook)
     return hook
-
-
-def _progress_changed(goal_id: int) -> None:
-    transaction.on_commit(lambda: [hook(goal_id) for hook in _progress_hooks])
 
 
 UPDATABLE_FIELDS = {
@@ -53,10 +51,23 @@ def on_goal_changed(hook):
     return hook
 
 
-def _changed(goal_id: int) -> None:
-    # robust: the write is committed; a failing hook is logged, never turned into an error for the caller.
-    for hook in _goal_changed_hooks:
-        transaction.on_commit(lambda hook=hook: hook(goal_id), robust=True)
+def _changed(goal_id: int, *, progress_moved: bool = False) -> None:
+    """One after-commit callback for a changed goal: the goal-changed hooks (robust: the
+    write is committed, a failing hook is logged, never an error for the caller), then,
+    when its value moved, the progress hooks."""
+    hooks, progress_hooks = list(_goal_changed_hooks), list(_progress_hooks) if progress_moved else []
+
+    def run():
+        for hook in hooks:
+            try:
+                hook(goal_id)
+            except Exception:
+                logger.exception("goal-changed hook %s failed for goal %s", getattr(hook, "__name__", hook), goal_id)
+        for hook in progress_hooks:
+            hook(goal_id)
+
+    if hooks or progress_hooks:
+        transaction.on_commit(run)
 
 
 def goal_create(
@@ -141,8 +152,7 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     goal.full_clean(exclude=["owner"], validate_constraints=False)
     goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
-    _changed(goal.pk)
-    _progress_changed(goal.pk)
+    _changed(goal.pk, progress_moved=True)
     return goal
 
 
@@ -176,8 +186,7 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     goal.full_clean(exclude=["owner"], validate_constraints=False)
     goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
-    _changed(goal.pk)
-    _progress_changed(goal.pk)
+    _changed(goal.pk, progress_moved=True)
     return goal
 
 

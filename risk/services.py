@@ -47,6 +47,14 @@ def goal_drawdown_pct(goal: FinancialGoal) -> Decimal:
     return quantize(max(dd, Decimal(0)), PERCENT[1])
 
 
+def goal_guard_drawdown_pct(goal: FinancialGoal, now: dt.datetime) -> Decimal:
+    """The drawdown the sizing guard acts on (protective / halted): the drawdown against the
+    capital at stake, halving every policies.GUARD_HALF_LIFE_DAYS trading days since the peak."""
+    raw = goal_drawdown_pct(goal)
+    decayed = policies.guard_drawdown(float(raw), float(days_since_peak(goal, now)))
+    return quantize(Decimal(repr(float(decayed))), PERCENT[1])
+
+
 def goal_target_return(goal: FinancialGoal) -> float | None:
     """The goal as a return on its capital (0.10 = +10 %), None when it has none."""
     if goal.goal_type == GoalType.MONTHLY_RETURN:
@@ -167,9 +175,8 @@ def position_size_decide(
         raise Conflict(f"The goal is {goal.state}: {goal.state} goals are not sized.", code="goal_not_active")
     progress_pct = goal.progress_pct()
     expected_pct = goal.expected_pct(clock.today(now))
-    drawdown_pct = goal_drawdown_pct(goal)
     since_peak = days_since_peak(goal, now)
-    guard = quantize(Decimal(repr(float(policies.guard_drawdown(float(drawdown_pct), float(since_peak))))), 4)
+    guard = goal_guard_drawdown_pct(goal, now)
     settings = goal_settings(goal)
     outlook = goal_outlook(goal)
     decision = policies.decide(
