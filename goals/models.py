@@ -1,11 +1,15 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from mastertrade.core import clock
+from mastertrade.core.errors import INVALID_COMBINATION
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, decimal_kwargs
+from mastertrade.core.validators import above_zero, has_visible_text
 
 from . import progress
 
@@ -33,21 +37,32 @@ class SizingPolicy(models.TextChoices):
 
 
 class FinancialGoal(models.Model):
+    """A trader's goal. Field limits are the validators below (with a CheckConstraint
+    for each in the database); rules across fields are in clean(). The API serializers,
+    the admin form and the OpenAPI schema all derive from these."""
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[has_visible_text])
     goal_type = models.CharField(max_length=20, choices=GoalType.choices)
-    target_value = models.DecimalField(**decimal_kwargs(AMOUNT))
+    target_value = models.DecimalField(**decimal_kwargs(AMOUNT), validators=[above_zero(AMOUNT)])
     current_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
     # Highest current_value ever recorded: the reference for the drawdown guard.
     peak_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
     # Capital a monthly_return goal's percent is measured against (trades move it by P&L / capital × 100).
-    capital_base = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    capital_base = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True, validators=[above_zero(AMOUNT)])
     start_date = models.DateField(default=clock.today)
     target_date = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=GoalState.choices, default=GoalState.ACTIVE)
-    max_drawdown_pct = models.DecimalField(**decimal_kwargs(PERCENT), default=Decimal("15"))
-    min_factor = models.DecimalField(**decimal_kwargs(FACTOR), default=Decimal("0.5"))
-    max_factor = models.DecimalField(**decimal_kwargs(FACTOR), default=Decimal("1.3"))
+    max_drawdown_pct = models.DecimalField(
+        **decimal_kwargs(PERCENT), default=Decimal("15"), validators=[above_zero(PERCENT), MaxValueValidator(100)]
+    )
+    # min_factor <= 1 <= max_factor, so the minimum never exceeds the maximum.
+    min_factor = models.DecimalField(
+        **decimal_kwargs(FACTOR), default=Decimal("0.5"), validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    max_factor = models.DecimalField(
+        **decimal_kwargs(FACTOR), default=Decimal("1.3"), validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
     on_achieved = models.CharField(max_length=10, choices=OnAchieved.choices, default=OnAchieved.PAUSE)
     sizing_policy = models.CharField(max_length=10, choices=SizingPolicy.choices, default=SizingPolicy.DEFAULT)
     # Where progress is measured from (portfolio_value: the value when the goal was created).
@@ -71,6 +86,7 @@ class FinancialGoal(models.Model):
         indexes = [models.Index(fields=["owner", "state"]), models.Index(fields=["state"])]
         constraints = [
             models.CheckConstraint(condition=Q(target_value__gt=0), name="goal_target_positive"),
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="goal_name_visible"),
             models.CheckConstraint(condition=Q(goal_type__in=GoalType.values), name="goal_type_valid"),
             models.CheckConstraint(condition=Q(state__in=GoalState.values), name="goal_state_valid"),
             models.CheckConstraint(condition=Q(on_achieved__in=OnAchieved.values), name="goal_on_achieved_valid"),
@@ -99,6 +115,22 @@ class FinancialGoal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """Rules across fields (their code: INVALID_COMBINATION): the deadline is after the
+        start; progress stays within ±PROGRESS_LIMIT_PCT of the target."""
+        errors = {}
+        if self.start_date and self.target_date and self.target_date <= self.start_date:
+            errors["target_date"] = "Must be after the start date."
+        if self.target_value is not None and self.target_value > 0 and self.current_value is not None:
+            limit = self.target_value * progress.PROGRESS_LIMIT_PCT / 100
+            if abs(self.current_value) > limit or abs(self.peak_value or 0) > limit:
+                errors["current_value"] = (
+                    f"Progress must stay within ±{progress.PROGRESS_LIMIT_PCT:,} % of the target "
+                    f"(here ±{limit.normalize():f})."
+                )
+        if errors:
+            raise ValidationError({k: ValidationError(m, code=INVALID_COMBINATION) for k, m in errors.items()})
 
     # Derived values (never stored, never typed in).
     def progress_start(self):

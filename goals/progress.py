@@ -28,6 +28,10 @@ BEHIND_BELOW_PCT = Decimal("40")
 ON_TRACK_GAP = Decimal("10")
 AT_RISK_GAP = Decimal("25")
 
+# Progress is kept within ±PROGRESS_LIMIT_PCT (a rule on the goal), so every stored
+# percentage (history, audit rows) fits its column.
+PROGRESS_LIMIT_PCT = Decimal("10000000")
+
 STATUS_ON_TRACK = "on_track"
 STATUS_AT_RISK = "at_risk"
 STATUS_BEHIND = "behind"

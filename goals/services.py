@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError
 
 from mastertrade.core import clock
-from mastertrade.core.errors import ApplicationError, Conflict
+from mastertrade.core.errors import INVALID_COMBINATION, ApplicationError, Conflict
 from mastertrade.core.money import AMOUNT, quantize
 from mastertrade.core.services import instance_update_locked
 
@@ -96,10 +96,32 @@ def goal_create(
     return goal
 
 
+# Which state a goal may move to from each state (the admin's actions and PATCH alike).
+# Staying in the same state is always allowed (a no-op).
+STATE_TRANSITIONS: dict[str, set[str]] = {
+    GoalState.ACTIVE: {GoalState.PAUSED, GoalState.ARCHIVED},
+    GoalState.PAUSED: {GoalState.ACTIVE, GoalState.ARCHIVED},
+    GoalState.ARCHIVED: {GoalState.ACTIVE},
+}
+
+
+def goal_state_change_allowed(*, current: str, new: str) -> bool:
+    return new == current or new in STATE_TRANSITIONS.get(current, set())
+
+
+@transaction.atomic
 def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
-    with transaction.atomic():
-        goal = instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
-        _changed(goal.pk)
+    """Change a goal's fields under a row lock; a state change must follow STATE_TRANSITIONS
+    (else 409 `goal_state_transition`)."""
+    if "state" in fields:
+        current = FinancialGoal.objects.select_for_update().values_list("state", flat=True).get(pk=goal.pk)
+        if not goal_state_change_allowed(current=current, new=fields["state"]):
+            allowed = ", ".join(sorted(STATE_TRANSITIONS.get(current, set()))) or "none"
+            raise Conflict(
+                f"A {current} goal cannot become {fields['state']} (allowed: {allowed}).", code="goal_state_transition"
+            )
+    goal = instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+    _changed(goal.pk)
     return goal
 
 
@@ -167,7 +189,7 @@ def goal_trade_delta(*, goal: FinancialGoal, profit_loss: Decimal) -> Decimal:
         if not goal.capital_base:
             raise ApplicationError(
                 "Trades can only be linked to a monthly_return goal that has a capital_base.",
-                code="validation_error",
+                code=INVALID_COMBINATION,
                 errors={"goal": ["This monthly_return goal has no capital_base; set one to link trades."]},
             )
         return quantize(profit_loss / goal.capital_base * 100, AMOUNT[1])

@@ -1,10 +1,16 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 from goals.models import FinancialGoal
 from mastertrade.core import clock
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, QUANTITY, decimal_kwargs
+from mastertrade.core.validators import above_zero
+
+MAX_POSITION = Decimal(10) ** 18
 
 
 class Stance(models.TextChoices):
@@ -22,8 +28,12 @@ class GoalAdjustment(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goal_adjustments")
     # PROTECT: a goal with decisions in the audit log is archived, not deleted.
     goal = models.ForeignKey(FinancialGoal, on_delete=models.PROTECT, related_name="adjustments")
-    base_position_size = models.DecimalField(**decimal_kwargs(QUANTITY))
-    portfolio_value = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    base_position_size = models.DecimalField(
+        **decimal_kwargs(QUANTITY), validators=[above_zero(QUANTITY), MaxValueValidator(MAX_POSITION)]
+    )
+    portfolio_value = models.DecimalField(
+        **decimal_kwargs(AMOUNT), null=True, blank=True, validators=[above_zero(AMOUNT)]
+    )
     symbol = models.CharField(max_length=32, blank=True, default="")
     current_value = models.DecimalField(**decimal_kwargs(AMOUNT))
     target_value = models.DecimalField(**decimal_kwargs(AMOUNT))

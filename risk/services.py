@@ -9,7 +9,7 @@ from goals import progress
 from goals.models import FinancialGoal, GoalState, GoalType
 from mastertrade.core import clock, metrics
 from mastertrade.core.errors import Conflict
-from mastertrade.core.money import PERCENT, QUANTITY, quantize
+from mastertrade.core.money import PERCENT, QUANTITY, largest, quantize
 
 from . import dp as dt_days
 from . import estimates, policies, simulation
@@ -44,7 +44,8 @@ def goal_drawdown_pct(goal: FinancialGoal) -> Decimal:
     if goal.peak_value <= goal.current_value:
         return Decimal("0.0000")
     dd = policies.capital_drawdown_pct(goal.goal_type, goal.current_value, goal.peak_value, goal_capital(goal))
-    return quantize(max(dd, Decimal(0)), PERCENT[1])
+    # Beyond any limit (at most 100 %) either way; capped so the audit row can hold it.
+    return min(quantize(max(dd, Decimal(0)), PERCENT[1]), largest(PERCENT))
 
 
 def goal_guard_drawdown_pct(goal: FinancialGoal, now: dt.datetime) -> Decimal:

@@ -11,8 +11,11 @@ trap 'scripts/stack.sh stop-started' EXIT
 if [ $# -gt 0 ]; then
   .venv/bin/python -m pytest "$@"
 else
-  # Stage 1: the whole suite but the fault drills. Stage 2: the drills, which stop and
-  # start PostgreSQL, PgBouncer and Redis under a live app, on their own.
-  .venv/bin/python -m pytest -m "not faults"
+  # Stage 1: the whole suite but the contract run and the fault drills. Stage 2: the
+  # contract — schemathesis (every check, every phase) against a live gunicorn over
+  # HTTP, two fixed seeds. Stage 3: the drills, which stop and start PostgreSQL,
+  # PgBouncer and Redis under a live app, on their own.
+  .venv/bin/python -m pytest -m "not faults and not contract"
+  .venv/bin/python -m pytest -m contract tests/contract
   .venv/bin/python -m pytest -m faults tests/faults
 fi

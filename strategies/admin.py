@@ -51,12 +51,6 @@ class StrategyAdminForm(forms.ModelForm):
         model = StrategyInstance
         fields = ("owner", "strategy_id", "name", "strategy_type", "risk_profile", "parameters", "status")
 
-    def clean_strategy_id(self):
-        strategy_id = self.cleaned_data.get("strategy_id")
-        if strategy_id in services.RESERVED_IDS:
-            raise forms.ValidationError(f"{strategy_id!r} is reserved (it is an API path); pick another id.")
-        return strategy_id
-
 
 @admin.register(StrategyInstance)
 class StrategyInstanceAdmin(admin.ModelAdmin):

@@ -1,10 +1,50 @@
+import json
+import math
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from goals.models import FinancialGoal
 from mastertrade.core import clock
 from mastertrade.core.money import PERCENT, decimal_kwargs
+from mastertrade.core.validators import has_visible_text
+
+# Path segments of the strategies API, so never a strategy_id.
+RESERVED_IDS = ("select", "selections")
+MAX_PARAMETERS_BYTES = 16384
+
+strategy_id_format = RegexValidator(
+    rf"^(?!(?:{'|'.join(RESERVED_IDS)})$)[-a-zA-Z0-9_]+\Z",
+    message=f"Letters, digits, - and _ only; {' and '.join(RESERVED_IDS)} are reserved (API paths).",
+    code="invalid",
+)
+
+
+def _json_problem(value) -> str | None:
+    """What PostgreSQL's jsonb cannot store: NUL characters, NaN and infinities."""
+    if isinstance(value, str):
+        return "Null characters are not allowed." if "\x00" in value else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN and infinite numbers are not allowed."
+    if isinstance(value, dict):
+        return next(filter(None, (_json_problem(k) or _json_problem(v) for k, v in value.items())), None)
+    if isinstance(value, list):
+        return next(filter(None, (_json_problem(v) for v in value)), None)
+    return None
+
+
+def validate_parameters(value) -> None:
+    """A strategy's parameters: a JSON object of at most MAX_PARAMETERS_BYTES that jsonb can store."""
+    if not isinstance(value, dict):
+        raise ValidationError("Must be a JSON object.", code="invalid")
+    problem = _json_problem(value)
+    if problem:
+        raise ValidationError(problem, code="invalid")
+    if len(json.dumps(value)) > MAX_PARAMETERS_BYTES:
+        raise ValidationError(f"Must be at most {MAX_PARAMETERS_BYTES} bytes as JSON.", code="max_length")
 
 
 class StrategyType(models.TextChoices):
@@ -38,11 +78,11 @@ class SelectionStance(models.TextChoices):
 
 class StrategyInstance(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="strategies")
-    strategy_id = models.SlugField(max_length=64)
-    name = models.CharField(max_length=200)
+    strategy_id = models.SlugField(max_length=64, validators=[strategy_id_format])
+    name = models.CharField(max_length=200, validators=[has_visible_text])
     strategy_type = models.CharField(max_length=20, choices=StrategyType.choices)
     risk_profile = models.CharField(max_length=12, choices=RiskProfile.choices, default=RiskProfile.MODERATE)
-    parameters = models.JSONField(default=dict, blank=True)
+    parameters = models.JSONField(default=dict, blank=True, validators=[validate_parameters])
     status = models.CharField(max_length=8, choices=StrategyStatus.choices, default=StrategyStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -58,6 +98,8 @@ class StrategyInstance(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=StrategyStatus.values), name="strategy_status_valid"),
             models.CheckConstraint(condition=Q(strategy_id__regex=r"^[-a-zA-Z0-9_]+$"), name="strategy_id_is_slug"),
+            models.CheckConstraint(condition=~Q(strategy_id__in=RESERVED_IDS), name="strategy_id_not_reserved"),
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="strategy_name_visible"),
         ]
 
     def __str__(self) -> str:

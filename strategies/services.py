@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from goals.models import FinancialGoal, GoalState
 from mastertrade.core import clock, metrics
-from mastertrade.core.errors import ApplicationError, Conflict
+from mastertrade.core.errors import UNKNOWN_REFERENCE, ApplicationError, Conflict
 from mastertrade.core.services import instance_update_locked
 
 from . import policies, selectors
@@ -25,23 +25,15 @@ def _status_changed(pks, status: str) -> None:
     transaction.on_commit(lambda: [hook(pk, status) for pk in pks for hook in _status_hooks])
 
 
-RESERVED_IDS = {"select", "selections"}
 UPDATABLE_FIELDS = {"name", "strategy_type", "risk_profile", "parameters", "status"}
 
 
-def _duplicate(strategy_id: str) -> ApplicationError:
-    return ApplicationError(
-        "Invalid input.",
-        code="validation_error",
-        errors={"strategy_id": [f"You already have a strategy {strategy_id!r}."]},
-    )
+def _duplicate(strategy_id: str) -> Conflict:
+    return Conflict(f"You already have a strategy {strategy_id!r}.", code="strategy_id_taken")
 
 
 def strategy_create(*, owner, strategy_id: str, name: str, strategy_type: str, **fields) -> StrategyInstance:
-    if strategy_id in RESERVED_IDS:
-        raise ApplicationError(
-            "Invalid input.", code="validation_error", errors={"strategy_id": [f"{strategy_id!r} is reserved."]}
-        )
+    """Register a strategy; a strategy_id you already have is a Conflict (409)."""
     strategy = StrategyInstance(owner=owner, strategy_id=strategy_id, name=name, strategy_type=strategy_type, **fields)
     strategy.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -90,7 +82,7 @@ def strategy_select(
         if unknown:
             raise ApplicationError(
                 "Invalid input.",
-                code="validation_error",
+                code=UNKNOWN_REFERENCE,
                 errors={"candidates": [f"No such strategy: {', '.join(unknown)}."]},
             )
     performance = selectors.strategy_performance_many(strategies=strategies)

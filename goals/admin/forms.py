@@ -1,18 +1,11 @@
-"""The goal's admin form."""
-
-from decimal import Decimal
+"""The goal's admin form. Its limits are the model's (field validators, clean()): the form
+adds none of its own, so the admin and the API refuse the same values."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from goals import services
 from goals.models import FinancialGoal
 from mastertrade.core.money import AMOUNT
-
-
-def _positive(value, message):
-    if value is not None and value <= 0:
-        raise ValidationError(message, code="not_positive")
-    return value
 
 
 class GoalAdminForm(forms.ModelForm):
@@ -57,34 +50,10 @@ class GoalAdminForm(forms.ModelForm):
     def clean_sizing_policy(self):
         return self.cleaned_data.get("sizing_policy") or FinancialGoal._meta.get_field("sizing_policy").default
 
-    def clean_target_value(self):
-        return _positive(self.cleaned_data.get("target_value"), "The target must be greater than zero.")
-
-    def clean_capital_base(self):
-        return _positive(self.cleaned_data.get("capital_base"), "The capital base must be greater than zero.")
-
-    def clean_max_drawdown_pct(self):
-        value = self.cleaned_data.get("max_drawdown_pct")
-        if value is not None and not Decimal(0) < value <= Decimal(100):
-            raise ValidationError("The drawdown limit must be above 0 and at most 100 %.", code="range")
-        return value
-
-    def clean_min_factor(self):
-        value = self.cleaned_data.get("min_factor")
-        if value is not None and not Decimal(0) <= value <= Decimal(1):
-            raise ValidationError("The minimum factor must be between 0 and 1.", code="range")
-        return value
-
-    def clean_max_factor(self):
-        value = self.cleaned_data.get("max_factor")
-        if value is not None and not Decimal(1) <= value <= Decimal(3):
-            raise ValidationError("The maximum factor must be between 1 and 3.", code="range")
-        return value
-
     def clean(self):
         cleaned = super().clean()
-        start = cleaned.get("start_date", self.instance.start_date)
-        deadline = cleaned.get("target_date", self.instance.target_date)
-        if start and deadline and deadline <= start:
-            self.add_error("target_date", "The deadline must be after the start date.")
+        state = cleaned.get("state")
+        current = self.instance.state
+        if self.instance.pk and state and not services.goal_state_change_allowed(current=current, new=state):
+            self.add_error("state", f"A {self.instance.state} goal cannot become {state}.")
         return cleaned

@@ -212,10 +212,10 @@ class FinancialGoalAdmin(admin.ModelAdmin):
 
     # Actions (the list's action menu, and the buttons on a goal's page).
 
-    def _set_state(self, request, queryset, *, state: str, allowed_from: set[str], verb: str):
+    def _set_state(self, request, queryset, *, state: str, verb: str):
         done, skipped = 0, []
         for goal in queryset:
-            if goal.state in allowed_from:
+            if self._can_move(goal, state):
                 services.goal_set_state(goal=goal, state=state)
                 done += 1
             else:
@@ -232,27 +232,15 @@ class FinancialGoalAdmin(admin.ModelAdmin):
 
     @admin.action(description="Pause selected goals (no new risk)", permissions=["change"])
     def pause_goals(self, request, queryset):
-        self._set_state(request, queryset, state=GoalState.PAUSED, allowed_from={GoalState.ACTIVE}, verb="Paused")
+        self._set_state(request, queryset, state=GoalState.PAUSED, verb="Paused")
 
     @admin.action(description="Resume selected goals (make active)", permissions=["change"])
     def resume_goals(self, request, queryset):
-        self._set_state(
-            request,
-            queryset,
-            state=GoalState.ACTIVE,
-            allowed_from={GoalState.PAUSED, GoalState.ARCHIVED},
-            verb="Resumed",
-        )
+        self._set_state(request, queryset, state=GoalState.ACTIVE, verb="Resumed")
 
     @admin.action(description="Archive selected goals", permissions=["change"])
     def archive_goals(self, request, queryset):
-        self._set_state(
-            request,
-            queryset,
-            state=GoalState.ARCHIVED,
-            allowed_from={GoalState.ACTIVE, GoalState.PAUSED},
-            verb="Archived",
-        )
+        self._set_state(request, queryset, state=GoalState.ARCHIVED, verb="Archived")
 
     @admin.action(description="Snapshot selected goals now", permissions=["change"])
     def snapshot_goals(self, request, queryset):
@@ -279,21 +267,26 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         count = queryset.count()
         self.message_user(request, f"Reset the drawdown peak of {count} goal{'' if count == 1 else 's'}.")
 
+    # name: (label, action, the state it moves to — None: no state change, active goals only)
     TOOLS = {
-        "pause": ("Pause", "pause_goals", {GoalState.ACTIVE}),
-        "resume": ("Resume", "resume_goals", {GoalState.PAUSED, GoalState.ARCHIVED}),
-        "archive": ("Archive", "archive_goals", {GoalState.ACTIVE, GoalState.PAUSED}),
-        "snapshot": ("Snapshot now", "snapshot_goals", {GoalState.ACTIVE}),
-        "reset-peak": ("Reset drawdown peak", "reset_peak_goals", {GoalState.ACTIVE, GoalState.PAUSED}),
+        "pause": ("Pause", "pause_goals", GoalState.PAUSED),
+        "resume": ("Resume", "resume_goals", GoalState.ACTIVE),
+        "archive": ("Archive", "archive_goals", GoalState.ARCHIVED),
+        "snapshot": ("Snapshot now", "snapshot_goals", None),
+        "reset-peak": ("Reset drawdown peak", "reset_peak_goals", None),
     }
+
+    @staticmethod
+    def _can_move(goal, state) -> bool:
+        return goal.state != state and services.goal_state_change_allowed(current=goal.state, new=state)
 
     def _tools(self, request, goal):
         if not self.has_change_permission(request, goal):
             return []
         return [
             {"label": label, "url": reverse("admin:goals_financialgoal_run", args=[goal.pk, name])}
-            for name, (label, _action, states) in self.TOOLS.items()
-            if goal.state in states
+            for name, (label, _action, state) in self.TOOLS.items()
+            if (goal.state == GoalState.ACTIVE if state is None else self._can_move(goal, state))
         ]
 
     def get_urls(self):

@@ -4,6 +4,7 @@ from django.http import Http404
 from rest_framework import serializers
 
 from goals.selectors import goal_get_for_user
+from mastertrade.core.errors import UNKNOWN_REFERENCE
 
 
 class OwnedGoalField(serializers.IntegerField):
@@ -22,7 +23,7 @@ class OwnedGoalField(serializers.IntegerField):
         try:
             return goal_get_for_user(user=self.context["request"].user, goal_id=goal_id)
         except Http404:
-            raise serializers.ValidationError("No such goal.") from None
+            raise serializers.ValidationError("No such goal.", code=UNKNOWN_REFERENCE) from None
 
     def to_representation(self, value):
         return getattr(value, "pk", value)

@@ -4,6 +4,7 @@
 from drf_spectacular.utils import OpenApiExample
 
 from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.schema import link, links_add
 
 from .serializers import (
     GoalSerializer,
@@ -67,7 +68,9 @@ GOAL_LIST = dict(
 GOAL_CREATE = dict(
     summary="Create a goal",
     description="Create a goal. `start_date` defaults to today; without `target_date` the goal has no "
-    "pace. `progress_pct`, `expected_pct` and `status` are derived.",
+    "pace. `progress_pct`, `expected_pct` and `status` are derived. `target_date` must be after "
+    "`start_date`, and progress (current / target) within ±10,000,000 %: otherwise 400 "
+    "`invalid_combination`.",
     request=GoalSerializer,
     responses={201: GoalSerializer, **WRITE_ERRORS},
     examples=[GOAL_EXAMPLE, GOAL_RESPONSE_EXAMPLE],
@@ -80,11 +83,18 @@ GOAL_GET = dict(
 )
 GOAL_UPDATE = dict(
     summary="Change a goal",
-    description="Change name, target, dates, capital base, risk settings or `state` "
-    "(active/paused/archived). Derived fields, `goal_type` and `current_value` are "
-    "rejected here (progress has its own endpoint).",
+    description="Change name, target, dates, capital base, risk settings or `state`. Derived fields, "
+    "`goal_type` and `current_value` are rejected here (progress has its own endpoint). `state` moves "
+    "active → paused or archived, paused → active or archived, archived → active (as the admin's actions "
+    "do); any other move is 409 `goal_state_transition`. A deadline not after the start date, or a target "
+    "that would put progress beyond ±10,000,000 %, is 400 `invalid_combination`.",
     request=GoalUpdateSerializer,
-    responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+    responses={
+        200: GoalSerializer,
+        409: error("This state change is not allowed from the goal's state."),
+        **WRITE_ERRORS,
+        **READ_ERRORS,
+    },
     examples=[OpenApiExample("Pause", value={"state": "paused"}, request_only=True), GOAL_RESPONSE_EXAMPLE],
 )
 GOAL_DELETE = dict(
@@ -131,3 +141,35 @@ GOAL_HISTORY = dict(
         )
     ],
 )
+
+# Links from a created goal to every operation that takes its id (OpenAPI links: a
+# client generator and a stateful tester follow them).
+_GOAL_ID = {"id": "$response.body#/id"}
+_GOAL_IN_BODY = {"goal": "$response.body#/id"}
+_GOAL_IN_QUERY = {"query.goal": "$response.body#/id"}
+links_add(
+    "v1_goals_create",
+    201,
+    {
+        "GetGoal": link("v1_goals_retrieve", parameters=_GOAL_ID),
+        "ChangeGoal": link("v1_goals_partial_update", parameters=_GOAL_ID),
+        "DeleteGoal": link("v1_goals_destroy", parameters=_GOAL_ID),
+        "RecordProgress": link("v1_goals_progress_create", parameters=_GOAL_ID),
+        "GoalHistory": link("v1_goals_history_list", parameters=_GOAL_ID),
+        "SizePosition": link("v1_risk_position_size_create", request_body=_GOAL_IN_BODY),
+        "SizingDecisions": link("v1_risk_adjustments_list", parameters=_GOAL_IN_QUERY),
+        "SelectStrategy": link("v1_strategies_select_create", request_body=_GOAL_IN_BODY),
+        "Selections": link("v1_strategies_selections_list", parameters=_GOAL_IN_QUERY),
+        "RecordTrade": link("v1_trades_create", request_body=_GOAL_IN_BODY),
+    },
+)
+for _operation in ("v1_goals_partial_update", "v1_goals_progress_create"):
+    links_add(
+        _operation,
+        200,
+        {
+            "GetGoal": link("v1_goals_retrieve", parameters=_GOAL_ID),
+            "GoalHistory": link("v1_goals_history_list", parameters=_GOAL_ID),
+            "SizePosition": link("v1_risk_position_size_create", request_body=_GOAL_IN_BODY),
+        },
+    )

@@ -56,6 +56,10 @@ BAD_INPUT = {
         "max_drawdown_pct",
     ),
     "empty name": ({"name": ""}, "name"),
+    "blank name": ({"name": "   "}, "name"),
+    "integer name": ({"name": 0}, "name"),
+    "number for a decimal": ({"target_value": 12345678901234.5678}, "target_value"),
+    "leading space in a decimal": ({"target_value": " 5"}, "target_value"),
 }
 
 
@@ -64,7 +68,9 @@ def test_bad_input_is_400_per_field_and_writes_nothing(api, body, field):
     response = create(api, **body)
     assert response.status_code == 400
     payload = response.json()
-    assert payload["code"] == "validation_error"
+    assert payload["code"] == (
+        "invalid_combination" if field == "target_date" and "start_date" in body else "validation_error"
+    )
     assert field in payload["errors"], payload
     assert FinancialGoal.objects.count() == 0
 

@@ -18,6 +18,11 @@ ErrorSerializer = inline_serializer(
 )
 
 
+# Query parameters, as the server checks them.
+GOAL_ID_PARAM = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+DATETIME_PARAM = {"type": "string", "format": "date-time"}
+
+
 def error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
 

@@ -6,5 +6,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        # Connects the Celery task counters (and the worker's metrics port) in every process.
-        from mastertrade.core import metrics  # noqa: F401
+        # metrics: connects the Celery task counters (and the worker's metrics port) in
+        # every process; schema: the OpenAPI extension for strict decimals registers itself.
+        from mastertrade.core import metrics, schema  # noqa: F401

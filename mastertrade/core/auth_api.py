@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from .api import READ_ERRORS, error
 from .errors import ApplicationError
 from .models import TOKEN_NAME_MAX_LENGTH, ApiToken
+from .schema import link, links_add
 from .serializers import StrictSerializer
 from .tokens import api_token_create, api_token_revoke, api_tokens_for_user
 
@@ -140,3 +141,16 @@ class TokenDetail(APIView):
         token = get_object_or_404(api_tokens_for_user(user=request.user), pk=token_id)
         api_token_revoke(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Links: a listed or issued token to its revocation.
+links_add(
+    "v1_auth_tokens_list",
+    200,
+    {"RevokeToken": link("v1_auth_tokens_destroy", parameters={"token_id": "$response.body#/results/0/id"})},
+)
+links_add(
+    "v1_auth_token_create",
+    200,
+    {"RevokeToken": link("v1_auth_tokens_destroy", parameters={"token_id": "$response.body#/id"})},
+)

@@ -34,6 +34,36 @@ class Conflict(ApplicationError):
         super().__init__(message, code=code)
 
 
+# Refusals a schema cannot state, each with its own top-level code (still a 400 with
+# messages per field): values that are each valid but not together (a deadline before
+# the start), and ids in a body that name nothing of yours.
+INVALID_COMBINATION = "invalid_combination"
+UNKNOWN_REFERENCE = "unknown_reference"
+RULE_CODES = (INVALID_COMBINATION, UNKNOWN_REFERENCE)
+
+
+def _flat_codes(codes) -> list:
+    if isinstance(codes, dict):
+        return [c for value in codes.values() for c in _flat_codes(value)]
+    if isinstance(codes, list):
+        return [c for value in codes for c in _flat_codes(value)]
+    return [codes]
+
+
+def validation_code(codes) -> str:
+    """`validation_error`, or a rule code when every error has that one code."""
+    flat = set(_flat_codes(codes))
+    if len(flat) == 1 and next(iter(flat)) in RULE_CODES:
+        return next(iter(flat))
+    return "validation_error"
+
+
+def _django_codes(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {field: [e.code for e in errs] for field, errs in exc.error_dict.items()}
+    return [e.code for e in exc.error_list]
+
+
 def validation_errors(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
         return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
@@ -74,11 +104,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         return Response(_body("payload_too_large", "The request body is too large."), status=413)
     elif isinstance(exc, DjangoValidationError):
-        return Response(_body("validation_error", "Invalid input.", validation_errors(exc)), status=400)
+        code = validation_code(_django_codes(exc))
+        return Response(_body(code, "Invalid input.", validation_errors(exc)), status=400)
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.errors), status=exc.status_code)
     if isinstance(exc, exceptions.ValidationError):
-        return Response(_body("validation_error", "Invalid input.", _drf_errors(exc.detail)), status=400)
+        code = validation_code(exc.get_codes())
+        return Response(_body(code, "Invalid input.", _drf_errors(exc.detail)), status=400)
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):

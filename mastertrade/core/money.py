@@ -16,3 +16,8 @@ def quantize(value: Decimal, places: int) -> Decimal:
 
 def decimal_kwargs(kind: tuple[int, int]) -> dict:
     return {"max_digits": kind[0], "decimal_places": kind[1]}
+
+
+def largest(kind: tuple[int, int]) -> Decimal:
+    """The largest value a column of this precision holds (e.g. 99999999.9999 for PERCENT)."""
+    return Decimal(10) ** (kind[0] - kind[1]) - Decimal(1).scaleb(-kind[1])

@@ -29,11 +29,13 @@ def parse_rate(rate: str) -> tuple[int, int]:
 class WriteRateThrottle(BaseThrottle):
     """At most API_THROTTLE_WRITE writes per user per window; 429 with Retry-After beyond."""
 
+    timer = staticmethod(time.time)  # the clock (tests pin it inside one window)
+
     def allow_request(self, request, view):
         if request.method in SAFE_METHODS or not request.user or not request.user.is_authenticated:
             return True
         limit, period = parse_rate(settings.API_THROTTLE_WRITE)
-        now = time.time()
+        now = self.timer()
         window = int(now // period)
         self.retry_after = (window + 1) * period - now
         key = cache.make_key(f"throttle:write:{request.user.pk}:{window}")

@@ -204,8 +204,8 @@ def test_invalid_target_shows_a_clear_error_and_writes_nothing(admin_client, adm
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert errors["target_value"] == ["The target must be greater than zero."]
-    assert errors["target_date"] == ["The deadline must be after the start date."]
+    assert errors["target_value"] == ["Must be greater than zero."]
+    assert errors["target_date"] == ["Must be after the start date."]
     assert not FinancialGoal.objects.exists()
 
 
@@ -317,7 +317,7 @@ def test_add_strategy_through_the_service_and_reserved_ids(admin_client, admin_u
         "status": "active",
     }
     response = admin_client.post(f"{STRATEGIES}add/", data)
-    assert "is reserved" in str(response.context["adminform"].form.errors["strategy_id"])
+    assert "reserved" in str(response.context["adminform"].form.errors["strategy_id"])
     response = admin_client.post(f"{STRATEGIES}add/", data | {"strategy_id": "trend-1"})
     assert response.status_code == 302
     assert StrategyInstance.objects.get(strategy_id="trend-1").owner == admin_user

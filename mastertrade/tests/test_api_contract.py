@@ -108,7 +108,16 @@ def test_unexpected_error_is_json_500_with_request_id_only(user, monkeypatch, ca
     assert body["request_id"] in caplog.text
 
 
-def test_write_throttle_429_with_retry_after(api, settings):
+@pytest.fixture
+def one_window(monkeypatch):
+    """Pin the write throttle's clock 30 s into a minute, so a test never straddles two
+    fixed windows (where the count would start again)."""
+    from mastertrade.core.throttling import WriteRateThrottle
+
+    monkeypatch.setattr(WriteRateThrottle, "timer", staticmethod(lambda: 1_800_000_030.0))
+
+
+def test_write_throttle_429_with_retry_after(api, settings, one_window):
     cache.clear()
     settings.API_THROTTLE_WRITE = "3/minute"
     for _ in range(3):
@@ -174,7 +183,7 @@ def test_production_check_deploy_has_no_warnings():
     assert "no issues" in result.stdout
 
 
-def test_write_throttle_is_atomic_under_concurrency(user, settings):
+def test_write_throttle_is_atomic_under_concurrency(user, settings, one_window):
     """Concurrent writers never get past the limit together (one atomic INCR per write)."""
     import threading
 

@@ -3,7 +3,7 @@
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.api import DATETIME_PARAM, GOAL_ID_PARAM, READ_ERRORS, WRITE_ERRORS, error
 
 from .serializers import (
     AdjustmentSerializer,
@@ -49,9 +49,9 @@ ADJUSTMENT_LIST = dict(
     description="Your sizing decisions, newest first, paginated; filter by `goal` and a time range "
     "(`since` inclusive, `until` exclusive). Append-only: decisions are never changed or deleted.",
     parameters=[
-        OpenApiParameter("goal", int, description="Only this goal's decisions."),
-        OpenApiParameter("since", str, description="ISO 8601 time, inclusive."),
-        OpenApiParameter("until", str, description="ISO 8601 time, exclusive."),
+        OpenApiParameter("goal", GOAL_ID_PARAM, description="Only this goal's decisions."),
+        OpenApiParameter("since", DATETIME_PARAM, description="ISO 8601 time, inclusive."),
+        OpenApiParameter("until", DATETIME_PARAM, description="ISO 8601 time, exclusive."),
     ],
     responses={200: AdjustmentSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
     examples=[

@@ -1,19 +1,27 @@
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
-from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, QUANTITY
-from mastertrade.core.serializers import Serializer, StrictSerializer, decimal_field
+from mastertrade.core.money import FACTOR, PERCENT, QUANTITY
+from mastertrade.core.serializers import (
+    QuerySerializer,
+    Serializer,
+    StrictSerializer,
+    decimal_field,
+    decimal_from_model,
+)
 from risk.models import GoalAdjustment, Stance
 
-MAX_POSITION = Decimal(10) ** 18
+
+def _model_field(name):
+    return GoalAdjustment._meta.get_field(name)
 
 
 class PositionSizeInputSerializer(StrictSerializer):
+    """A sizing question. Limits come from the audit row's model fields."""
+
     goal = OwnedGoalField()
-    base_position_size = decimal_field(QUANTITY, positive=True, max_value=MAX_POSITION)
-    portfolio_value = decimal_field(AMOUNT, positive=True, required=False, allow_null=True)
+    base_position_size = decimal_from_model(_model_field("base_position_size"))
+    portfolio_value = decimal_from_model(_model_field("portfolio_value"), required=False)
     symbol = serializers.RegexField(r"^[A-Za-z0-9._/:-]{1,32}$", required=False, allow_blank=True, max_length=32)
 
 
@@ -67,7 +75,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AdjustmentFilterSerializer(StrictSerializer):
+class AdjustmentFilterSerializer(QuerySerializer):
     goal = OwnedGoalField(required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)

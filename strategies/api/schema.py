@@ -3,7 +3,8 @@
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.api import GOAL_ID_PARAM, READ_ERRORS, WRITE_ERRORS, error
+from mastertrade.core.schema import link, links_add
 
 from .serializers import (
     SelectInputSerializer,
@@ -106,7 +107,11 @@ STRATEGY_CREATE = dict(
     description="`strategy_id` is a slug, unique among your strategies (`select` and `selections` "
     "are reserved). `parameters` is a JSON object of at most 16 KiB.",
     request=StrategySerializer,
-    responses={201: StrategySerializer, **WRITE_ERRORS},
+    responses={
+        201: StrategySerializer,
+        409: error("You already have a strategy with this strategy_id."),
+        **WRITE_ERRORS,
+    },
     examples=[STRATEGY_EXAMPLE, STRATEGY_RESPONSE_EXAMPLE],
 )
 STRATEGY_GET = dict(
@@ -143,7 +148,19 @@ STRATEGY_SELECT = dict(
 SELECTION_LIST = dict(
     summary="Recorded selections",
     description="Every selection answer, newest first, paginated; filter with `goal`.",
-    parameters=[OpenApiParameter("goal", int, description="Only this goal's selections.")],
+    parameters=[OpenApiParameter("goal", GOAL_ID_PARAM, description="Only this goal's selections.")],
     responses={200: SelectionSerializer(many=True), 400: error("Invalid filter."), **READ_ERRORS},
     examples=[SELECTION_RESPONSE_EXAMPLE],
 )
+
+_STRATEGY_ID = {"strategy_id": "$response.body#/strategy_id"}
+links_add(
+    "v1_strategies_create",
+    201,
+    {
+        "GetStrategy": link("v1_strategies_retrieve", parameters=_STRATEGY_ID),
+        "ChangeStrategy": link("v1_strategies_partial_update", parameters=_STRATEGY_ID),
+        "RecordTrade": link("v1_trades_create", request_body={"strategy": "$response.body#/strategy_id"}),
+    },
+)
+links_add("v1_strategies_partial_update", 200, {"GetStrategy": link("v1_strategies_retrieve", parameters=_STRATEGY_ID)})

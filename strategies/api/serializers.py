@@ -1,23 +1,23 @@
-import json
-
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
-from mastertrade.core.serializers import StrictInputMixin, StrictSerializer
-from strategies.models import StrategyInstance, StrategySelection
+from mastertrade.core.serializers import QuerySerializer, StrictModelSerializer, StrictSerializer
+from strategies.models import MAX_PARAMETERS_BYTES, StrategyInstance, StrategySelection
 
-MAX_PARAMETERS_BYTES = 16384
 MAX_CANDIDATES = 100
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": f"Free-form settings of the strategy: a JSON object of at most {MAX_PARAMETERS_BYTES} "
+        "bytes; no NUL characters.",
+    }
+)
+class ParametersField(serializers.JSONField):
+    pass
 
 
 class PerformanceSerializer(serializers.Serializer):
@@ -31,9 +31,9 @@ class PerformanceSerializer(serializers.Serializer):
     pnl_share = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True, required=False)
 
 
-class StrategySerializer(StrictInputMixin, serializers.ModelSerializer):
-    strategy_id = serializers.SlugField(max_length=64)
-    parameters = serializers.JSONField(required=False)
+class StrategySerializer(StrictModelSerializer):
+    """A strategy. Limits (slug, reserved ids, parameters) come from the model's validators."""
+
     performance = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,29 +50,40 @@ class StrategySerializer(StrictInputMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"parameters": {"required": False}}
+        validators = []  # a strategy_id you already have is a 409 from the service
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return (ParametersField, kwargs) if field_name == "parameters" else (field_class, kwargs)
 
     def get_performance(self, strategy) -> PerformanceSerializer:
         perf = self.context.get("performance", {}).get(strategy.pk)
         return None if perf is None else PerformanceSerializer(perf).data
 
-    def validate_parameters(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        encoded = json.dumps(value)
-        if len(encoded) > MAX_PARAMETERS_BYTES:
-            raise serializers.ValidationError(f"Must be at most {MAX_PARAMETERS_BYTES} bytes as JSON.")
-        if _has_nul(value):  # PostgreSQL's jsonb cannot store a NUL character
-            raise serializers.ValidationError("Null characters are not allowed.")
-        return value
-
 
 class StrategyUpdateSerializer(StrategySerializer):
-    strategy_id = serializers.SlugField(read_only=True)
+    class Meta(StrategySerializer.Meta):
+        read_only_fields = ["strategy_id", "created_at", "updated_at"]
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[-a-zA-Z0-9_]+$"},
+        "minItems": 1,
+        "maxItems": MAX_CANDIDATES,
+        "uniqueItems": True,
+        "description": "strategy_ids of yours, each once (default: all your active strategies).",
+    }
+)
+class CandidatesField(serializers.ListField):
+    pass
 
 
 class SelectInputSerializer(StrictSerializer):
     goal = OwnedGoalField()
-    candidates = serializers.ListField(
+    candidates = CandidatesField(
         child=serializers.SlugField(max_length=64), required=False, min_length=1, max_length=MAX_CANDIDATES
     )
 
@@ -117,6 +128,6 @@ class SelectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SelectionFilterSerializer(StrictSerializer):
+class SelectionFilterSerializer(QuerySerializer):
     goal = OwnedGoalField(required=False)
     page = serializers.IntegerField(required=False, min_value=1)

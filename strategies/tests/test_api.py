@@ -58,12 +58,12 @@ def test_bad_input(api, body, field):
     assert not StrategyInstance.objects.exists()
 
 
-def test_duplicate_strategy_id_is_400(api, user, other_user):
+def test_duplicate_strategy_id_is_409(api, user, other_user):
     StrategyFactory(owner=other_user, strategy_id="dup")
     body = {"strategy_id": "dup", "name": "S", "strategy_type": "momentum"}
     assert api.post(URL, body, format="json").status_code == 201
     response = api.post(URL, body, format="json")
-    assert response.status_code == 400 and "strategy_id" in response.json()["errors"]
+    assert response.status_code == 409 and response.json()["code"] == "strategy_id_taken"
 
 
 def test_patch_and_404_for_others(api, user, other_user):

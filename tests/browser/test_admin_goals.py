@@ -89,7 +89,7 @@ def test_staff_creates_a_goal_follows_its_progress_and_runs_actions(
     page.fill("#id_target_date", deadline.isoformat())
     page.click("input[name=_save]")
     expect(page.locator(".errornote")).to_be_visible()
-    expect(page.locator(".field-target_value .errorlist")).to_have_text("The target must be greater than zero.")
+    expect(page.locator(".field-target_value .errorlist")).to_have_text("Must be greater than zero.")
     page.screenshot(path=screenshots / "goal-add-error.png", full_page=True)
     assert not FinancialGoal.objects.filter(name="Browser income goal").exists()
 

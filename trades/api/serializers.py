@@ -2,53 +2,73 @@ from django.http import Http404
 from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
-from mastertrade.core.money import AMOUNT, QUANTITY
-from mastertrade.core.serializers import StrictSerializer, decimal_field
+from mastertrade.core.errors import UNKNOWN_REFERENCE
+from mastertrade.core.serializers import StrictModelSerializer
 from strategies.selectors import strategy_get_for_user
-from trades.models import Side, Trade, TradeStatus
+from trades.models import Trade, TradeStatus
 
 
-class TradeInputSerializer(StrictSerializer):
-    goal = OwnedGoalField(required=False, allow_null=True)
-    strategy = serializers.SlugField(required=False, allow_null=True, max_length=64)
-    symbol = serializers.RegexField(
-        r"^[A-Za-z0-9._/:-]{1,32}$",
-        max_length=32,
-        error_messages={"invalid": "Letters, digits and . _ / : - only (1–32)."},
-    )
-    side = serializers.ChoiceField(choices=Side.choices)
-    quantity = decimal_field(QUANTITY, positive=True)
-    entry_price = decimal_field(QUANTITY, positive=True)
-    exit_price = decimal_field(QUANTITY, positive=True, required=False, allow_null=True)
-    profit_loss = decimal_field(AMOUNT, required=False, allow_null=True)
-    entry_time = serializers.DateTimeField()
-    exit_time = serializers.DateTimeField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=TradeStatus.choices, default=TradeStatus.OPEN)
-    external_id = serializers.CharField(required=False, allow_null=True, max_length=100, min_length=1)
+class OwnedStrategyField(serializers.SlugField):
+    """A strategy_id in a request body, resolved among the requesting user's strategies."""
 
-    def validate_strategy(self, value):
-        if value is None:
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        strategy_id = super().run_validation(data)
+        if strategy_id is None:
             return None
         try:
-            return strategy_get_for_user(user=self.context["request"].user, strategy_id=value)
+            return strategy_get_for_user(user=self.context["request"].user, strategy_id=strategy_id)
         except Http404:
-            raise serializers.ValidationError("No such strategy.") from None
+            raise serializers.ValidationError("No such strategy.", code=UNKNOWN_REFERENCE) from None
 
-    def validate(self, attrs):
-        errors = {}
-        exit_time = attrs.get("exit_time")
-        if exit_time is not None and exit_time < attrs["entry_time"]:
-            errors["exit_time"] = ["Must not be before entry_time."]
-        if attrs.get("status", TradeStatus.OPEN) == TradeStatus.CLOSED:
-            if attrs.get("exit_price") is None:
-                errors["exit_price"] = ["A closed trade needs an exit_price."]
-        else:
-            for field in ("exit_price", "exit_time", "profit_loss"):
-                if attrs.get(field) is not None:
-                    errors[field] = ["Only a closed trade has this field; send status: closed."]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+    def to_representation(self, value):
+        return getattr(value, "strategy_id", value)
+
+
+class TradeInputSerializer(StrictModelSerializer):
+    """A trade to record. Field limits come from the model; which fields an open or a
+    closed trade carries, and exit_time >= entry_time, from Trade.clean() (400
+    `invalid_combination`). An open trade is closed later with POST /trades/{id}/close/."""
+
+    goal = OwnedGoalField(required=False, allow_null=True)
+    strategy = OwnedStrategyField(required=False, allow_null=True)
+
+    class Meta:
+        model = Trade
+        fields = [
+            "goal",
+            "strategy",
+            "symbol",
+            "side",
+            "quantity",
+            "entry_price",
+            "exit_price",
+            "profit_loss",
+            "entry_time",
+            "exit_time",
+            "status",
+            "external_id",
+        ]
+        extra_kwargs = {"status": {"default": TradeStatus.OPEN}, "external_id": {"allow_blank": False}}
+        validators = []
+
+
+class TradeCloseSerializer(StrictModelSerializer):
+    """How an open trade closed. Without exit_time it is now (not before the entry);
+    without profit_loss it is computed from the prices and the quantity."""
+
+    class Meta:
+        model = Trade
+        fields = ["exit_price", "exit_time", "profit_loss"]
+        extra_kwargs = {
+            "exit_price": {"required": True, "allow_null": False},
+            "exit_time": {"required": False},
+            "profit_loss": {"required": False},
+        }
+        validators = []
 
 
 class TradeSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from trades import selectors, services
 
 from . import schema
-from .serializers import TradeInputSerializer, TradeSerializer
+from .serializers import TradeCloseSerializer, TradeInputSerializer, TradeSerializer
 
 
 @extend_schema(tags=["trades"])
@@ -32,3 +32,16 @@ class TradeDetail(generics.GenericAPIView):
     @extend_schema(**schema.TRADE_GET)
     def get(self, request, pk):
         return Response(TradeSerializer(selectors.trade_get_for_user(user=request.user, trade_id=pk)).data)
+
+
+@extend_schema(tags=["trades"])
+class TradeClose(generics.GenericAPIView):
+    serializer_class = TradeCloseSerializer
+
+    @extend_schema(**schema.TRADE_CLOSE)
+    def post(self, request, pk):
+        trade = selectors.trade_get_for_user(user=request.user, trade_id=pk)
+        serializer = TradeCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        trade, _ = services.trade_close(trade=trade, **serializer.validated_data)
+        return Response(TradeSerializer(trade).data)
