@@ -25,6 +25,7 @@ def on_sizing_decided(hook):
     return hook
 
 
+MAX_MODEL_DAYS = 252  # the DP and the simulations never model more than a year of trading days
 INCOME_REFERENCE_RETURN = Decimal("0.10")  # capital of an income goal without capital_base: target / 10 %
 
 
@@ -69,7 +70,9 @@ def goal_target_return(goal: FinancialGoal) -> float | None:
 def goal_trading_days(goal: FinancialGoal) -> int | None:
     if goal.target_date is None:
         return None
-    return max(1, round((goal.target_date - goal.start_date).days * dt_days.TRADING_DAYS / 365))
+    days = round((goal.target_date - goal.start_date).days * dt_days.TRADING_DAYS / 365)
+    # Bounded work: a goal longer than MAX_MODEL_DAYS is modelled over MAX_MODEL_DAYS (same elapsed share).
+    return min(max(1, days), MAX_MODEL_DAYS)
 
 
 def goal_outlook(goal: FinancialGoal) -> policies.Outlook | None:

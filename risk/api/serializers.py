@@ -82,10 +82,19 @@ class AdjustmentFilterSerializer(QuerySerializer):
     page = serializers.IntegerField(required=False, min_value=1)
 
 
+class StrictFloatField(serializers.FloatField):
+    """A number, never a boolean (DRF's FloatField takes true as 1.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SimulateInputSerializer(StrictSerializer):
     goal = OwnedGoalField()
-    mu = serializers.FloatField(required=False, min_value=-2, max_value=2)
-    sigma = serializers.FloatField(required=False, min_value=0.01, max_value=3)
+    mu = StrictFloatField(required=False, min_value=-2, max_value=2)
+    sigma = StrictFloatField(required=False, min_value=0.01, max_value=3)
     source = serializers.ChoiceField(choices=["model", "my_trades"], required=False, default="model")
     paths = serializers.IntegerField(required=False, min_value=100, max_value=20000, default=5000)
 
