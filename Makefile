@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test stop status clean venv lint bench-snapshots bench-api backup backup-info backup-verify restore
+.PHONY: run test stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
+	backup backup-info backup-verify restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +41,17 @@ bench-snapshots: venv
 
 bench-api: venv
 	$(PY) bench/api.py $(BENCH_ARGS)
+
+# A trading engine's day against a running server (README, "Benchmarks").
+bench-day: venv
+	$(PY) bench/day.py $(BENCH_ARGS)
+
+# Pure computation, no services: sizing policies against the DP optimum, and reach_probability's calibration.
+bench-decisions: venv
+	$(PY) bench/decisions.py $(BENCH_ARGS)
+
+bench-calibration: venv
+	$(PY) bench/calibration.py $(BENCH_ARGS)
 
 # Stop everything and delete all local data (database, Redis, logs).
 clean: stop

@@ -656,7 +656,7 @@ def goal_evaluate(*, goal_id: int, now: dt.datetime | None = None) -> int:
     """Evaluate every goal rule of the goal's owner for this goal. Returns the
     notifications touched."""
     from goals.models import FinancialGoal
-    from risk.services import goal_drawdown_pct
+    from risk.services import goal_guard_drawdown_pct
 
     from .kinds import GOAL_RULE_KINDS
 
@@ -678,7 +678,7 @@ def goal_evaluate(*, goal_id: int, now: dt.datetime | None = None) -> int:
             progress_pct=goal.progress_pct(),
             expected_pct=goal.expected_pct(today),
             days_left=days_left,
-            drawdown_pct=goal_drawdown_pct(goal),
+            drawdown_pct=goal_guard_drawdown_pct(goal, now),  # what the sizing guard acts on
             max_drawdown_pct=goal.max_drawdown_pct,
             threshold=rule.status_threshold,
             deadline_days=rule.deadline_days,

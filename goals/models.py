@@ -31,6 +31,11 @@ class OnAchieved(models.TextChoices):
     PAUSE = "pause", "Pause new risk (factor 0)"
 
 
+class SizingPolicy(models.TextChoices):
+    DEFAULT = "default", "Default (contract-keeping, built on the DP)"
+    OPTIMAL = "optimal", "Optimal (the DP: maximise the chance of reaching the goal)"
+
+
 class FinancialGoal(models.Model):
     """A trader's goal. Field limits are the validators below (with a CheckConstraint
     for each in the database); rules across fields are in clean(). The API serializers,
@@ -58,7 +63,20 @@ class FinancialGoal(models.Model):
     max_factor = models.DecimalField(
         **decimal_kwargs(FACTOR), default=Decimal("1.3"), validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
-    on_achieved = models.CharField(max_length=10, choices=OnAchieved.choices, default=OnAchieved.REDUCE)
+    on_achieved = models.CharField(max_length=10, choices=OnAchieved.choices, default=OnAchieved.PAUSE)
+    sizing_policy = models.CharField(max_length=10, choices=SizingPolicy.choices, default=SizingPolicy.DEFAULT)
+    # Where progress is measured from (portfolio_value: the value when the goal was created).
+    start_value = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    # When peak_value was last set (the drawdown guard recovers with time since the peak).
+    peak_at = models.DateTimeField(null=True, blank=True)
+    # The chance of reaching the goal under its own policy, and its inputs (risk.estimates),
+    # refreshed when a trade or a progress update changes them: reads cost no extra query.
+    reach_probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    reach_mu = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    reach_sigma = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    reach_source = models.CharField(max_length=10, blank=True, default="")
+    reach_trades = models.PositiveIntegerField(default=0)
+    reach_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,6 +105,12 @@ class FinancialGoal(models.Model):
                 name="goal_factor_bounds",
             ),
             models.CheckConstraint(condition=Q(peak_value__gte=F("current_value")), name="goal_peak_at_least_current"),
+            models.CheckConstraint(condition=Q(sizing_policy__in=SizingPolicy.values), name="goal_sizing_policy_valid"),
+            models.CheckConstraint(
+                condition=Q(reach_probability__isnull=True)
+                | (Q(reach_probability__gte=0) & Q(reach_probability__lte=1)),
+                name="goal_reach_probability_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,8 +133,11 @@ class FinancialGoal(models.Model):
             raise ValidationError({k: ValidationError(m, code=INVALID_COMBINATION) for k, m in errors.items()})
 
     # Derived values (never stored, never typed in).
+    def progress_start(self):
+        return progress.progress_start(self.goal_type, self.start_value, self.target_value)
+
     def progress_pct(self):
-        return progress.progress_pct(self.current_value, self.target_value)
+        return progress.progress_pct(self.current_value, self.target_value, self.progress_start())
 
     def expected_pct(self, today=None):
         return progress.expected_pct(self.start_date, self.target_date, today or clock.today())
@@ -160,3 +187,22 @@ class GoalProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id} @ {self.snapshot_at:%Y-%m-%d %H:%M} ({self.source})"
+
+
+class PeakReset(models.Model):
+    """The drawdown peak set back to the current value: who, why, from what (append-only)."""
+
+    goal = models.ForeignKey(FinancialGoal, on_delete=models.CASCADE, related_name="peak_resets")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(max_length=500)
+    old_peak = models.DecimalField(**decimal_kwargs(AMOUNT))
+    new_peak = models.DecimalField(**decimal_kwargs(AMOUNT))
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        db_table = "goal_peak_reset_log"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="peak_reset_reason_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id}: peak {self.old_peak} → {self.new_peak}"

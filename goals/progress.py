@@ -51,8 +51,22 @@ BAND_NEAR_GOAL = "near_goal"
 BAND_ACHIEVED = "achieved"
 
 
-def progress_pct(current: Decimal, target: Decimal) -> Decimal:
-    return quantize(current / target * 100, 2)
+def progress_ratio_pct(current, target, start=0):
+    """(current − start) / (target − start) × 100: progress measured from where the goal
+    started. Plain arithmetic, so it works on Decimals and on numpy arrays (the simulator)."""
+    return (current - start) / (target - start) * 100
+
+
+def progress_start(goal_type: str, start_value: Decimal | None, target: Decimal) -> Decimal:
+    """Where progress is measured from: a portfolio_value goal from its starting value
+    (when that is below the target), every other goal from 0."""
+    if goal_type == "portfolio_value" and start_value is not None and 0 < start_value < target:
+        return start_value
+    return Decimal(0)
+
+
+def progress_pct(current: Decimal, target: Decimal, start: Decimal = Decimal(0)) -> Decimal:
+    return quantize(progress_ratio_pct(current, target, start), 2)
 
 
 def expected_pct(start: dt.date, deadline: dt.date | None, today: dt.date) -> Decimal | None:
@@ -104,7 +118,9 @@ def goal_status_sql_joins() -> str:
     and writes. The query takes a `%(today)s` date parameter."""
     deadline_passed = "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
     return f"""
-CROSS JOIN LATERAL (SELECT ROUND(g.current_value / g.target_value * 100, 2) AS pct) p
+CROSS JOIN LATERAL (SELECT CASE WHEN g.goal_type = 'portfolio_value' AND g.start_value > 0
+        AND g.start_value < g.target_value THEN g.start_value ELSE 0 END AS v) s0
+CROSS JOIN LATERAL (SELECT ROUND((g.current_value - s0.v) / (g.target_value - s0.v) * 100, 2) AS pct) p
 CROSS JOIN LATERAL (SELECT CASE
         WHEN g.target_date IS NULL THEN NULL
         WHEN g.target_date <= g.start_date THEN 100.00

@@ -1,6 +1,7 @@
 """Every write to goals and their history, each in one transaction."""
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,8 +14,9 @@ from mastertrade.core.money import AMOUNT, quantize
 from mastertrade.core.services import instance_update_locked
 
 from . import progress
-from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, SnapshotSource
+from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, PeakReset, SnapshotSource
 
+logger = logging.getLogger(__name__)
 _progress_hooks = []
 
 
@@ -23,10 +25,6 @@ def on_goal_progress_changed(hook):
     changes (progress update or trade). Lets higher apps react without goals importing them."""
     _progress_hooks.append(hook)
     return hook
-
-
-def _progress_changed(goal_id: int) -> None:
-    transaction.on_commit(lambda: [hook(goal_id) for hook in _progress_hooks])
 
 
 UPDATABLE_FIELDS = {
@@ -40,7 +38,36 @@ UPDATABLE_FIELDS = {
     "min_factor",
     "max_factor",
     "on_achieved",
+    "sizing_policy",
 }
+_goal_changed_hooks = []
+
+
+def on_goal_changed(hook):
+    """Register `hook(goal_id)`, called after commit when a goal's value, target, dates or
+    settings change (e.g. to refresh its chance of reaching the goal). Lets higher apps
+    react without goals importing them."""
+    _goal_changed_hooks.append(hook)
+    return hook
+
+
+def _changed(goal_id: int, *, progress_moved: bool = False) -> None:
+    """One after-commit callback for a changed goal: the goal-changed hooks (robust: the
+    write is committed, a failing hook is logged, never an error for the caller), then,
+    when its value moved, the progress hooks."""
+    hooks, progress_hooks = list(_goal_changed_hooks), list(_progress_hooks) if progress_moved else []
+
+    def run():
+        for hook in hooks:
+            try:
+                hook(goal_id)
+            except Exception:
+                logger.exception("goal-changed hook %s failed for goal %s", getattr(hook, "__name__", hook), goal_id)
+        for hook in progress_hooks:
+            hook(goal_id)
+
+    if hooks or progress_hooks:
+        transaction.on_commit(run)
 
 
 def goal_create(
@@ -56,12 +83,16 @@ def goal_create(
         target_value=target_value,
         current_value=current_value,
         peak_value=current_value,
+        start_value=current_value,
+        peak_at=clock.now(),
         **fields,
     )
     if goal.start_date is None:
         goal.start_date = clock.today()
     goal.full_clean()
-    goal.save()
+    with transaction.atomic():
+        goal.save()
+        _changed(goal.pk)
     return goal
 
 
@@ -89,7 +120,24 @@ def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
             raise Conflict(
                 f"A {current} goal cannot become {fields['state']} (allowed: {allowed}).", code="goal_state_transition"
             )
-    return instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+    goal = instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+    _changed(goal.pk)
+    return goal
+
+
+@transaction.atomic
+def goal_peak_reset(*, goal: FinancialGoal, reason: str, by=None, now: dt.datetime | None = None) -> FinancialGoal:
+    """Set the drawdown peak to the current value (e.g. after a mistyped progress value),
+    with an audit row."""
+    now = now or clock.now()
+    goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
+    PeakReset.objects.create(
+        goal=goal, by=by, reason=reason, old_peak=goal.peak_value, new_peak=goal.current_value, created_at=now
+    )
+    goal.peak_value, goal.peak_at = goal.current_value, now
+    goal.save(update_fields=["peak_value", "peak_at", "updated_at"])
+    _changed(goal.pk)
+    return goal
 
 
 def goal_delete(*, goal: FinancialGoal) -> None:
@@ -122,12 +170,17 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
     goal.current_value = current_value
-    goal.peak_value = max(goal.peak_value, current_value)
+    _raise_peak(goal, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
-    _progress_changed(goal.pk)
+    _changed(goal.pk, progress_moved=True)
     return goal
+
+
+def _raise_peak(goal: FinancialGoal, now: dt.datetime) -> None:
+    if goal.current_value > goal.peak_value or goal.peak_at is None:
+        goal.peak_value, goal.peak_at = max(goal.peak_value, goal.current_value), now
 
 
 def goal_trade_delta(*, goal: FinancialGoal, profit_loss: Decimal) -> Decimal:
@@ -151,11 +204,11 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal_id)
     goal.current_value = goal.current_value + goal_trade_delta(goal=goal, profit_loss=profit_loss)
-    goal.peak_value = max(goal.peak_value, goal.current_value)
+    _raise_peak(goal, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
-    _progress_changed(goal.pk)
+    _changed(goal.pk, progress_moved=True)
     return goal
 
 

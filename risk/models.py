@@ -44,6 +44,20 @@ class GoalAdjustment(models.Model):
     adjusted_size = models.DecimalField(**decimal_kwargs(QUANTITY))
     stance = models.CharField(max_length=12, choices=Stance.choices)
     reason = models.TextField()
+    # Every other input of the decision, so that it can be replayed exactly (policies.decide).
+    policy = models.CharField(max_length=10, blank=True, default="")
+    policy_version = models.CharField(max_length=10, blank=True, default="")
+    min_factor = models.DecimalField(**decimal_kwargs(FACTOR), null=True, blank=True)
+    max_factor = models.DecimalField(**decimal_kwargs(FACTOR), null=True, blank=True)
+    max_drawdown_pct = models.DecimalField(**decimal_kwargs(PERCENT), null=True, blank=True)
+    on_achieved = models.CharField(max_length=10, blank=True, default="")
+    peak_value = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
+    days_since_peak = models.DecimalField(**decimal_kwargs(PERCENT), null=True, blank=True)
+    mu = models.FloatField(null=True, blank=True)
+    sigma = models.FloatField(null=True, blank=True)
+    target_return = models.FloatField(null=True, blank=True)
+    horizon_days = models.PositiveIntegerField(null=True, blank=True)
+    reach_probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:

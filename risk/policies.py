@@ -1,44 +1,68 @@
-"""Goal-oriented position sizing: a pure function of numbers (no ORM, no clock).
+"""Goal-oriented position sizing: pure functions of numbers (no ORM, no clock, no randomness).
 
-    factor = clamp(band factor, pace boost) → drawdown guard → [min_factor, max_factor] or 0
+One vectorised core, `factors`, takes numpy arrays (or scalars) and is what both the
+API (`decide`, the scalar Decimal entry point) and the simulator (`risk.simulation`,
+thousands of paths at once) call. Policies (`settings.policy`):
 
-Band (goals.progress.band_for: level and pace together), with p = progress %,
-m = min_factor, M = max_factor:
+- `constant`: 1.0 always (a yardstick for the simulator; never offered to goals).
+- `optimal`:  the dynamic-programming optimum (`risk.dp`): the factor in
+  {0} ∪ [min_factor, max_factor] that maximises P(reach) under the reference model with
+  the goal's μ, σ estimates. No drawdown guard (the DP maximises P(reach) only); it may
+  stand aside (factor 0, stance `paused`). Opt-in per goal (`sizing_policy = optimal`).
+- `default`:  the contract-keeping policy, built on the same DP (reasoning in the README,
+  "Sizing policy"):
+    1. base: the DP optimum over the default's own action set [min_factor, max_factor]
+       (no 0) for the goal's μ, σ, target return g and trading days left, smoothed along
+       progress so that no two progress values one point apart differ by more than
+       SLOPE_PER_POINT × 1 (a Lipschitz envelope: the mean of the largest SLOPE-Lipschitz
+       curve below and the smallest one above the DP's factor map);
+       without a deadline (or without a usable g): the fixed band shape below;
+    2. the contract table (DESIGN.md) for a goal just created: bounds by progress that fade
+       out linearly over the first CONTRACT_FADE_PCT % of the period;
+    3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
+       the deadline nothing sizes up;
+    4. achieved (progress ≥ 100 %): `on_achieved = pause` (the default) → 0, stance
+       `paused`; `reduce` → min_factor;
+    5. the drawdown guard on the drawdown against the capital at stake (`drawdown_pct`):
+       from ⅔ of the limit the factor slides to min_factor, at the limit it is 0
+       (`halted`). The caller passes the *guard* drawdown, which recovers: it decays with
+       a half-life of GUARD_HALF_LIFE_DAYS trading days since the peak (`guard_drawdown`),
+       so a halted goal is not frozen at its worst point forever.
 
-- behind (p < 40, or behind pace):  level  = 1 + (M − 1) × ½ × (40 − p) / 40   (p < 40)
-                                    pace   = 1 + (M − 1) × min(1, gap / 50) × elapsed
-  where gap = expected − p (percentage points) and elapsed = expected / 100. The
-  factor is the larger of the two, so a goal that is behind its pace late in the
-  period is sized up, up to M. Stance `aggressive`.
-- on_track (40 ≤ p < 80):           1 − 0.1 × (p − 40) / 40 (1.0 at 40 %, 0.9 at 80 %). Stance `balanced`.
-- near_goal (80 ≤ p < 100):         0.9 − (0.9 − m) × (p − 80) / 20 (0.9 at 80 %, m at 100 %). `conservative`.
-- achieved (p ≥ 100):               on_achieved=reduce → m (`conservative`); pause → 0 (`paused`).
+Fixed band shape (no deadline), p = progress %, m = min_factor, M = max_factor:
+p < 40: 1 + (M − 1) × ½ × (40 − p) / 40; 40–80: 1 − 0.1 × (p − 40) / 40; 80–100:
+0.9 − (0.9 − m) × (p − 80) / 20.
 
-Drawdown guard (drawdown d and limit L in percent): d ≥ L → 0, stance `halted`. Within
-the last third of the limit (d ≥ ⅔ L) the factor slides linearly from its value
-down to m as d approaches L, stance `protective`.
-
-Every factor is rounded to 4 decimals and, except halted/paused (exactly 0), lies in [m, M].
+Every factor is rounded to 4 decimals and lies in [m, M] except 0 for halted/paused.
+Stance says what the factor does: `aggressive` > 1.05, `conservative` < 0.95, else
+`balanced`; `protective`, `halted`, `paused` as above. The reason names the goal's
+status (goals.progress.status_for), so it always tells the truth about the band.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+
+import numpy as np
 
 from goals import progress
 from mastertrade.core.money import FACTOR, quantize
 
-ONE = Decimal(1)
-LEVEL_WEIGHT = Decimal("0.5")
-PACE_FULL_GAP = Decimal(50)  # percentage points behind pace that earn the full boost
-ON_TRACK_TOP = Decimal("0.9")  # factor at NEAR_GOAL_PCT, where the near-goal slide starts
-PROTECTIVE_FROM = Decimal(2) / Decimal(3)  # share of the drawdown limit where protection starts
+from . import dp
 
-STANCE_BY_BAND = {
-    progress.BAND_BEHIND: "aggressive",
-    progress.BAND_ON_TRACK: "balanced",
-    progress.BAND_NEAR_GOAL: "conservative",
-    progress.BAND_ACHIEVED: "conservative",
-}
+POLICY_DEFAULT = "default"
+POLICY_OPTIMAL = "optimal"
+POLICY_CONSTANT = "constant"
+POLICY_VERSIONS = {POLICY_DEFAULT: "2", POLICY_OPTIMAL: "1", POLICY_CONSTANT: "1"}
+
+SLOPE_PER_POINT = 0.045  # largest factor change per point of progress (the rule: ≤ 0.05)
+CONTRACT_FADE_PCT = 10.0  # the contract bounds fade out over the first 10 % of the period
+PROTECTIVE_FROM = 2.0 / 3.0  # share of the drawdown limit where protection starts
+GUARD_HALF_LIFE_DAYS = 5.0  # trading days: the guard's drawdown halves every 5 days without a new peak
+P_GRID = np.arange(-600.0, 100.0 + 1e-9, 1.0)  # progress points where the default's curves are tabulated
+
+# Why each factor is what it is (vectorised codes; `decide` turns them into words).
+HALTED, PAUSED, ACHIEVED_MIN, TIME_UP, PROTECTIVE, MODEL, BANDS, CONSTANT, STAND_ASIDE = range(9)
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,31 @@ class SizingSettings:
     min_factor: Decimal = Decimal("0.5")
     max_factor: Decimal = Decimal("1.3")
     max_drawdown_pct: Decimal = Decimal("15")
-    on_achieved: str = "reduce"  # or "pause"
+    on_achieved: str = "pause"  # or "reduce"
+    policy: str = POLICY_DEFAULT  # or "optimal" (or "constant" in the simulator)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The model inputs of a goal with a deadline: annual drift and volatility
+    estimates of its capital, the goal as a return g (0.10 = +10 %), trading days from
+    start to deadline."""
+
+    mu: float
+    sigma: float
+    target_return: float
+    days: int
+
+    def key(self, settings: SizingSettings, *, allow_zero: bool) -> dp.ModelKey:
+        return dp.ModelKey.of(
+            mu=self.mu,
+            sigma=self.sigma,
+            target=self.target_return,
+            days=self.days,
+            min_factor=settings.min_factor,
+            max_factor=settings.max_factor,
+            allow_zero=allow_zero,
+        )
 
 
 @dataclass(frozen=True)
@@ -56,56 +104,257 @@ class SizingDecision:
     reason: str
 
 
-def _band_factor(band: str, p: Decimal, expected: Decimal | None, s: SizingSettings) -> tuple[Decimal, str]:
-    m, big_m = s.min_factor, s.max_factor
-    if band == progress.BAND_NEAR_GOAL:
-        span = progress.ACHIEVED_PCT - progress.NEAR_GOAL_PCT
-        factor = ON_TRACK_TOP - (ON_TRACK_TOP - m) * (p - progress.NEAR_GOAL_PCT) / span
-        return factor, "near the goal: reducing risk to protect what is won"
-    on_track = ONE - (ONE - ON_TRACK_TOP) * (p - progress.BEHIND_BELOW_PCT) / (
-        progress.NEAR_GOAL_PCT - progress.BEHIND_BELOW_PCT
+# ---------------------------------------------------------------- inputs shared with the simulator
+
+
+def guard_drawdown(drawdown_pct, days_since_peak):
+    """The drawdown the guard acts on: the drawdown from the peak, halving every
+    GUARD_HALF_LIFE_DAYS trading days without a new peak (a limit that recovers)."""
+    return np.asarray(drawdown_pct, dtype=float) * 0.5 ** (
+        np.asarray(days_since_peak, dtype=float) / GUARD_HALF_LIFE_DAYS
     )
-    if band == progress.BAND_ON_TRACK:
-        return on_track, "on track: normal risk"
-    # behind: by level, by pace, or both
-    level = ONE + (big_m - ONE) * LEVEL_WEIGHT * (progress.BEHIND_BELOW_PCT - p) / progress.BEHIND_BELOW_PCT
-    level = level if p < progress.BEHIND_BELOW_PCT else on_track
-    pace = ONE
-    if expected is not None and expected > p:
-        gap = min(ONE, (expected - p) / PACE_FULL_GAP)
-        pace = ONE + (big_m - ONE) * gap * expected / 100
-    if pace > level:
-        return pace, f"behind pace ({expected}% expected by now): sizing up to catch up"
-    return level, "behind the goal: sizing up"
+
+
+def capital_drawdown_pct(goal_type: str, current, peak, capital):
+    """The fall from the peak as a share of the capital at stake at the peak, in percent
+    (plain arithmetic: Decimals or numpy arrays):
+
+    - portfolio_value: the portfolio is the capital: (peak − current) / peak × 100;
+    - monthly_return:  values are percent of the capital base: (peak − current) / (100 + peak) × 100;
+    - monthly_income:  income on a capital C: (peak − current) / (C + peak) × 100.
+    """
+    if goal_type == "portfolio_value":
+        base = peak
+    elif goal_type == "monthly_return":
+        base = 100 + peak
+    else:
+        base = capital + peak
+    return (peak - current) / base * 100
+
+
+def days_left(expected_pct, days: int):
+    """Trading days left from the expected (elapsed) share of the period."""
+    return np.rint(days * (1.0 - np.asarray(expected_pct, dtype=float) / 100.0)).astype(int)
+
+
+def log_value(progress_pct, target_return: float):
+    """x = ln(X / X0) of a goal at `progress_pct` of a +g goal (progress measured from the start)."""
+    ratio = 1.0 + target_return * np.asarray(progress_pct, dtype=float) / 100.0
+    return np.log(np.maximum(ratio, 1e-9))
+
+
+# ---------------------------------------------------------------- the vectorised core
+
+
+def _band_shape(p, m, big_m):
+    behind = 1 + (big_m - 1) * 0.5 * (40 - p) / 40
+    on_track = 1 - 0.1 * (p - 40) / 40
+    near = 0.9 - (0.9 - m) * (p - 80) / 20
+    return np.where(p < 40, behind, np.where(p < 80, on_track, near))
+
+
+def _contract_bounds(p, m, big_m):
+    """Lower/upper bounds for a goal just created (DESIGN.md contract table), Lipschitz
+    in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %, 0.9–1.1 at 40–50 %, ≤ 1 at 80 %,
+    < 1 from 85 %."""
+    s = SLOPE_PER_POINT * 0.9
+    lo_end = 50 + max(0.9 - m, 0) / s
+    lo = np.interp(p, [25, 40, 50, max(lo_end, 50.001)], [1.0, 0.9, 0.9, min(m, 0.9)])
+    hi_start = 40 - max(big_m - 1.1, 0) / s
+    hi = np.interp(p, [min(hi_start, 39.999), 40, 50, 80, 85], [max(big_m, 1.1), 1.1, 1.1, 1.0, 0.94])
+    return lo, hi
+
+
+def _lipschitz_mean(curves: np.ndarray, step: float) -> np.ndarray:
+    """Mean of the largest curve below and the smallest curve above each row that
+    change by at most SLOPE_PER_POINT per point (rows: days left; columns: P_GRID)."""
+    d = SLOPE_PER_POINT * step
+    low, high = curves.copy(), curves.copy()
+    n = curves.shape[1]
+    for i in range(1, n):
+        np.minimum(low[:, i], low[:, i - 1] + d, out=low[:, i])
+        np.maximum(high[:, i], high[:, i - 1] - d, out=high[:, i])
+    for i in range(n - 2, -1, -1):
+        np.minimum(low[:, i], low[:, i + 1] + d, out=low[:, i])
+        np.maximum(high[:, i], high[:, i + 1] - d, out=high[:, i])
+    return (low + high) / 2
+
+
+@lru_cache(maxsize=256)
+def default_curves(key: dp.ModelKey) -> np.ndarray:
+    """The default's base factor for every (days left, progress point of P_GRID)."""
+    table = dp.solve(key)
+    k = np.arange(key.days + 1)[:, None]
+    x = log_value(P_GRID[None, :], key.target)
+    raw = table.action_at(k, x)
+    hopeless = table.value_at(k, x) < 1e-6  # nothing to choose between: be bold
+    raw = np.where(hopeless, key.max_factor, raw)
+    raw = np.clip(raw, key.min_factor, key.max_factor)
+    raw[0] = key.min_factor  # no time left
+    curves = _lipschitz_mean(raw, float(P_GRID[1] - P_GRID[0]))
+    curves.setflags(write=False)
+    return curves
+
+
+def _curve_at(curves: np.ndarray, k, p):
+    k = np.clip(k, 0, curves.shape[0] - 1)
+    pos = np.clip(p - P_GRID[0], 0.0, len(P_GRID) - 1.0)
+    i = np.minimum(pos.astype(int), len(P_GRID) - 2)
+    w = pos - i
+    return curves[k, i] * (1 - w) + curves[k, i + 1] * w
+
+
+def factors(*, progress_pct, expected_pct, drawdown_pct, settings: SizingSettings, outlook: Outlook | None = None):
+    """Factors and reason codes for arrays of (progress %, expected % or NaN, guard
+    drawdown %). The one implementation of every sizing policy."""
+    p, e, dd = np.broadcast_arrays(
+        np.asarray(progress_pct, dtype=float),
+        np.asarray(np.nan if expected_pct is None else expected_pct, dtype=float),
+        np.asarray(drawdown_pct, dtype=float),
+    )
+    m, big_m, limit = float(settings.min_factor), float(settings.max_factor), float(settings.max_drawdown_pct)
+    if settings.policy == POLICY_CONSTANT:
+        return np.ones(p.shape), np.full(p.shape, CONSTANT)
+    modelled = outlook is not None and outlook.target_return > 0 and outlook.days > 0
+    timed = np.isfinite(e)
+    time_up = timed & (e >= 100)
+    if settings.policy == POLICY_OPTIMAL:
+        return _optimal(p, e, settings, outlook, modelled, timed, time_up)
+
+    code = np.full(p.shape, BANDS)
+    f = _band_shape(p, m, big_m)
+    if modelled:
+        curves = default_curves(outlook.key(settings, allow_zero=False))
+        k = days_left(np.where(timed, e, 0.0), outlook.days)
+        f = np.where(timed, _curve_at(curves, k, p), f)
+        code = np.where(timed, MODEL, code)
+    lo, hi = _contract_bounds(p, m, big_m)
+    w = np.clip(1.0 - np.where(timed, e, 0.0) / CONTRACT_FADE_PCT, 0.0, 1.0)
+    f = np.clip(f, lo * w + m * (1 - w), hi * w + big_m * (1 - w))
+    f = np.where(time_up, m, f)
+    code = np.where(time_up, TIME_UP, code)
+    achieved = p >= float(progress.ACHIEVED_PCT)
+    pause = settings.on_achieved == "pause"
+    f = np.where(achieved, 0.0 if pause else m, f)
+    code = np.where(achieved, PAUSED if pause else ACHIEVED_MIN, code)
+    f = np.clip(f, m, big_m)
+    protect_from = limit * PROTECTIVE_FROM
+    scale = np.clip((limit - dd) / (limit - protect_from), 0.0, 1.0)
+    protective = (dd >= protect_from) & (dd < limit) & ~(achieved & pause)
+    f = np.where(protective, m + (f - m) * scale, f)
+    code = np.where(protective, PROTECTIVE, code)
+    halted = dd >= limit
+    f = np.where(halted | (achieved & pause), 0.0, f)
+    code = np.where(halted, HALTED, code)
+    return np.round(f, 4), code
+
+
+def _optimal(p, e, settings, outlook, modelled, timed, time_up):
+    m = float(settings.min_factor)
+    achieved = p >= float(progress.ACHIEVED_PCT)
+    if not modelled:
+        f = np.where(
+            achieved, 0.0, np.clip(_band_shape(p, m, float(settings.max_factor)), m, float(settings.max_factor))
+        )
+        f = np.where(time_up & ~achieved, m, f)
+        code = np.where(achieved, PAUSED, np.where(time_up, TIME_UP, BANDS))
+        return np.round(f, 4), code
+    table = dp.solve(outlook.key(settings, allow_zero=True))
+    k = np.maximum(days_left(np.where(timed, e, 0.0), outlook.days), 1)
+    f = table.action_at(k, log_value(p, outlook.target_return))
+    hopeless = table.value_at(k, log_value(p, outlook.target_return)) < 1e-6
+    f = np.where(hopeless, float(settings.max_factor), f)
+    f = np.where(f < m / 2, 0.0, np.clip(f, m, float(settings.max_factor)))  # the action set: {0} ∪ [m, M]
+    code = np.where(f == 0, STAND_ASIDE, MODEL)
+    f = np.where(time_up, m, f)
+    code = np.where(time_up, TIME_UP, code)
+    f = np.where(achieved, 0.0, f)
+    code = np.where(achieved, PAUSED, code)
+    return np.round(f, 4), code
+
+
+# ---------------------------------------------------------------- the scalar entry point (the API)
+
+STATUS_WORDS = {
+    progress.STATUS_ON_TRACK: "on track (at most 10 points behind pace)",
+    progress.STATUS_AT_RISK: "at risk (10 to 25 points behind pace)",
+    progress.STATUS_BEHIND: "behind (more than 25 points behind pace)",
+    progress.STATUS_ACHIEVED: "achieved",
+    progress.STATUS_MISSED: "out of time (the deadline has come)",
+}
+
+
+def status_of(progress_pct: Decimal, expected_pct: Decimal | None) -> str:
+    """The goal's status as the policy sees it (expected ≥ 100 % = the deadline has come)."""
+    out_of_time = expected_pct is not None and expected_pct >= 100
+    return progress.status_for(progress_pct, expected_pct, out_of_time)
+
+
+def _stance(factor: Decimal, code: int) -> str:
+    if code == HALTED:
+        return "halted"
+    if code in (PAUSED, STAND_ASIDE):
+        return "paused"
+    if code == PROTECTIVE:
+        return "protective"
+    if factor > Decimal("1.05"):
+        return "aggressive"
+    if factor < Decimal("0.95"):
+        return "conservative"
+    return "balanced"
+
+
+def _why(code: int, factor: Decimal, settings: SizingSettings, outlook: Outlook | None, k: int | None) -> str:
+    move = "sizing up" if factor > 1 else "normal size" if factor == 1 else "sizing down"
+    if code == HALTED:
+        return "drawdown limit passed, new risk halted (factor 0)"
+    if code == PAUSED:
+        return "goal achieved and set to pause new risk (factor 0)"
+    if code == ACHIEVED_MIN:
+        return "goal achieved and set to reduce risk to the minimum"
+    if code == TIME_UP:
+        return "no time left: past the deadline nothing sizes up, minimum risk"
+    if code == STAND_ASIDE:
+        return f"optimal policy: with {k} trading day(s) left standing aside gives the best chance (factor 0)"
+    if code == CONSTANT:
+        return "constant sizing"
+    if code == BANDS:
+        return f"no deadline to pace against: factor by progress, {move}"
+    name = "optimal policy" if settings.policy == POLICY_OPTIMAL else "best chance of reaching the goal"
+    model = f"μ {outlook.mu:.2f}, σ {outlook.sigma:.2f}" if outlook else ""
+    text = f"{name} with {k} trading day(s) left ({model}): {move}"
+    if code == PROTECTIVE:
+        text += "; nearing the drawdown limit, risk reduced"
+    return text
 
 
 def decide(
-    *, progress_pct: Decimal, expected_pct: Decimal | None, drawdown_pct: Decimal, settings: SizingSettings
+    *,
+    progress_pct: Decimal,
+    expected_pct: Decimal | None,
+    drawdown_pct: Decimal,
+    settings: SizingSettings,
+    outlook: Outlook | None = None,
 ) -> SizingDecision:
-    """The sizing decision for a goal at `progress_pct` (pace `expected_pct`, None
-    without a deadline) with `drawdown_pct` from its peak."""
-    m, big_m, limit = settings.min_factor, settings.max_factor, settings.max_drawdown_pct
+    """The sizing decision for a goal at `progress_pct` (pace `expected_pct`, None without
+    a deadline) with the guard drawdown `drawdown_pct` (see `guard_drawdown`)."""
+    f, code = factors(
+        progress_pct=float(progress_pct),
+        expected_pct=None if expected_pct is None else float(expected_pct),
+        drawdown_pct=float(drawdown_pct),
+        settings=settings,
+        outlook=outlook,
+    )
+    factor = quantize(Decimal(repr(float(f))), FACTOR[1])
+    code = int(code)
+    k = None
+    if outlook is not None and expected_pct is not None:
+        k = max(int(days_left(float(expected_pct), outlook.days)), 0)
+    status = status_of(progress_pct, expected_pct)
     facts = f"Progress {progress_pct}% of the goal" + (
         f" ({expected_pct}% expected by now)" if expected_pct is not None else " (no deadline)"
     )
-    dd = f"drawdown {drawdown_pct}% of a {limit}% limit"
-    if drawdown_pct >= limit:
-        return SizingDecision(Decimal(0), "halted", f"{facts}; {dd}: limit passed, new risk halted (factor 0).")
-
-    band = progress.band_for(progress_pct, expected_pct)
-    if band == progress.BAND_ACHIEVED and settings.on_achieved == "pause":
-        return SizingDecision(Decimal(0), "paused", f"{facts}: goal achieved and set to pause new risk (factor 0).")
-    if band == progress.BAND_ACHIEVED:
-        factor, why = m, "goal achieved: minimum risk"
-    else:
-        factor, why = _band_factor(band, progress_pct, expected_pct, settings)
-    factor = min(max(factor, m), big_m)
-    stance = STANCE_BY_BAND[band]
-
-    protect_from = limit * PROTECTIVE_FROM
-    if drawdown_pct >= protect_from:
-        scale = (limit - drawdown_pct) / (limit - protect_from)
-        factor = m + (factor - m) * scale
-        stance, why = "protective", f"{why}; nearing the drawdown limit, risk reduced"
-    factor = min(max(quantize(factor, FACTOR[1]), m), big_m)
-    return SizingDecision(factor, stance, f"{facts}, {dd}. {why[0].upper()}{why[1:]}: factor ×{factor}.")
+    dd = f"drawdown {drawdown_pct}% of a {settings.max_drawdown_pct}% limit"
+    why = _why(code, factor, settings, outlook, k)
+    reason = f"{facts}, {dd}. Status: {STATUS_WORDS[status]}. {why[0].upper()}{why[1:]}: factor ×{factor}."
+    return SizingDecision(factor, _stance(factor, code), reason)

@@ -13,9 +13,16 @@ Score of an eligible (active) candidate, in [0, 1], 4 decimals:
   conservative suits mean_reversion / market_making / arbitrage or a conservative
   profile; a moderate profile (or type `other`) is neutral; balanced: a moderate
   profile fits (1), anything else is neutral (½).
-- performance: ½ × win rate + ½ × (1 + r / (1 + |r|)) / 2, where r is the
-  risk-adjusted ratio (mean / standard deviation of per-trade returns). Without
-  closed trades it is a neutral 0.5; with one trade (no ratio) the ratio half is 0.5.
+- performance: the record, shrunk towards neutral (½) by the amount of evidence:
+
+      raw = ⅓ × win rate + ⅓ × (1 + r / (1 + |r|)) / 2 + ⅓ × (1 + net / gross) / 2
+      performance = ½ + (raw − ½) × n / (n + PRIOR_TRADES)
+
+  r is the risk-adjusted ratio (mean / standard deviation of per-trade returns), net /
+  gross the P&L share (total P&L / Σ|P&L| in [−1, 1]: the money counts, not just the
+  count of wins), n the number of closed trades. The prior is a neutral strategy worth
+  PRIOR_TRADES = 20 trades: one winning trade moves performance from 0.5 to 0.52, a
+  200-trade record keeps 91 % of its distance from neutral. A missing part counts ½.
 
 Ties go to the better performance, then to the smaller strategy_id. Paused, retired
 and failed strategies are listed as ineligible and never selected.
@@ -28,6 +35,7 @@ from goals import progress
 from mastertrade.core.money import FACTOR, quantize
 
 HALF = Decimal("0.5")
+PRIOR_TRADES = 20  # a neutral prior worth this many closed trades
 FIT_WEIGHT = {"aggressive": Decimal("0.7"), "balanced": Decimal("0.3"), "conservative": Decimal("0.7")}
 SUITS = {
     "aggressive": ({"momentum", "breakout", "trend_following"}, "aggressive"),
@@ -50,6 +58,7 @@ class Candidate:
     trades: int = 0
     win_rate: Decimal | None = None
     risk_adjusted_ratio: Decimal | None = None
+    pnl_share: Decimal | None = None  # total P&L / Σ|P&L|, in [−1, 1]
 
 
 @dataclass(frozen=True)
@@ -86,12 +95,15 @@ def fit(stance: str, candidate: Candidate) -> Decimal:
 
 
 def performance(candidate: Candidate) -> Decimal:
-    if not candidate.trades:
+    n = candidate.trades
+    if not n:
         return HALF
     win = candidate.win_rate if candidate.win_rate is not None else HALF
     r = candidate.risk_adjusted_ratio
     ratio = HALF if r is None else (1 + r / (1 + abs(r))) / 2
-    return HALF * win + HALF * ratio
+    pnl = HALF if candidate.pnl_share is None else (1 + candidate.pnl_share) / 2
+    raw = (win + ratio + pnl) / 3
+    return HALF + (raw - HALF) * Decimal(n) / Decimal(n + PRIOR_TRADES)
 
 
 def select(*, progress_pct: Decimal, expected_pct: Decimal | None, candidates: list[Candidate]) -> Selection:

@@ -50,6 +50,7 @@ class Performance:
     mean_pnl: Decimal | None = None
     risk_adjusted_ratio: Decimal | None = None
     max_drawdown: Decimal = Decimal("0")
+    pnl_share: Decimal | None = None  # total P&L / Σ|P&L|
 
 
 _closed_trade_stats = None
@@ -57,7 +58,7 @@ _closed_trade_stats = None
 
 def closed_trade_stats_source(func):
     """Register `func(strategy_pks) -> rows` of (strategy pk, trades, wins, total P&L,
-    mean P&L, mean return, sample standard deviation of returns, max drawdown), one
+    mean P&L, mean return, sample standard deviation of returns, max drawdown, Σ|P&L|), one
     row per strategy with closed trades, in one query. The trades app (which depends
     on strategies) registers it; strategies imports no trades code."""
     global _closed_trade_stats
@@ -69,7 +70,7 @@ def _compute(pks: list[int]) -> dict[int, Performance]:
     """All the strategies' performance in one aggregate query."""
     rows = _closed_trade_stats(pks) if _closed_trade_stats is not None else []
     result = {pk: Performance() for pk in pks}
-    for pk, count, wins, total, mean, mean_ret, std_ret, drawdown in rows:
+    for pk, count, wins, total, mean, mean_ret, std_ret, drawdown, gross in rows:
         ratio = quantize(mean_ret / std_ret, FACTOR[1]) if std_ret else None
         result[pk] = Performance(
             trades=count,
@@ -79,12 +80,13 @@ def _compute(pks: list[int]) -> dict[int, Performance]:
             mean_pnl=quantize(mean, AMOUNT[1]),
             risk_adjusted_ratio=ratio,
             max_drawdown=quantize(drawdown or Decimal(0), AMOUNT[1]),
+            pnl_share=quantize(total / gross, FACTOR[1]) if gross else None,
         )
     return result
 
 
 def cache_key(pk: int) -> str:
-    return f"strategy-performance:v1:{pk}"
+    return f"strategy-performance:v2:{pk}"
 
 
 def _cache_get_many(keys: list[str]) -> dict:

@@ -100,6 +100,7 @@ def strategy_select(
                 trades=performance[s.pk].trades,
                 win_rate=performance[s.pk].win_rate,
                 risk_adjusted_ratio=performance[s.pk].risk_adjusted_ratio,
+                pnl_share=performance[s.pk].pnl_share,
             )
             for s in strategies
         ],

@@ -29,7 +29,7 @@ WITH t AS (
     FROM t
 )
 SELECT strategy_id, COUNT(*), COUNT(*) FILTER (WHERE profit_loss > 0), SUM(profit_loss), AVG(profit_loss),
-       AVG(ret), STDDEV_SAMP(ret), MAX(peak - cum)
+       AVG(ret), STDDEV_SAMP(ret), MAX(peak - cum), SUM(ABS(profit_loss))
 FROM d
 GROUP BY strategy_id
 """

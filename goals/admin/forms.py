@@ -34,12 +34,21 @@ class GoalAdminForm(forms.ModelForm):
             "min_factor",
             "max_factor",
             "on_achieved",
+            "sizing_policy",
         )
         help_texts = {
             "target_value": "Percent for a monthly return goal, money otherwise. Must be greater than zero.",
             "capital_base": "Monthly return goals only: the capital a trade's P&L is measured against.",
             "target_date": "The deadline. Without one the goal has no pace and is never behind.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sizing_policy" in self.fields:
+            self.fields["sizing_policy"].required = False
+
+    def clean_sizing_policy(self):
+        return self.cleaned_data.get("sizing_policy") or FinancialGoal._meta.get_field("sizing_policy").default
 
     def clean(self):
         cleaned = super().clean()

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from goals import progress, selectors, services
-from goals.models import FinancialGoal, GoalState
+from goals.models import FinancialGoal, GoalState, PeakReset
 from mastertrade.core import clock
 from mastertrade.core.admin import ADMIN_CSS
 
@@ -66,7 +66,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     search_fields = ("name", "owner__username", "owner__email")
     search_help_text = "Search by goal name, owner username or e-mail."
     autocomplete_fields = ("owner",)
-    actions = ("pause_goals", "resume_goals", "archive_goals", "snapshot_goals")
+    actions = ("pause_goals", "resume_goals", "archive_goals", "snapshot_goals", "reset_peak_goals")
     list_per_page = 50
     change_form_template = "admin/goals/financialgoal/change_form.html"
 
@@ -80,13 +80,24 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         return qs.annotate(progress_ratio=F("current_value") / F("target_value"))
 
     def get_readonly_fields(self, request, obj=None):
-        derived = ("progress_column", "status_detail", "expected_display", "days_left_column", "peak_value")
+        derived = (
+            "progress_column",
+            "status_detail",
+            "expected_display",
+            "days_left_column",
+            "peak_value",
+            "start_value",
+            "reach_detail",
+        )
         if obj is None:
             return ()
         return (*derived, "owner", "goal_type", "current_value", "created_at", "updated_at")
 
     def get_fieldsets(self, request, obj=None):
-        risk = ("Risk settings", {"fields": ("max_drawdown_pct", ("min_factor", "max_factor"), "on_achieved")})
+        risk = (
+            "Risk settings",
+            {"fields": ("max_drawdown_pct", ("min_factor", "max_factor"), "on_achieved", "sizing_policy")},
+        )
         if obj is None:
             return (
                 (None, {"fields": ("owner", "name", "goal_type", "target_value", "current_value", "capital_base")}),
@@ -100,7 +111,8 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                     "fields": (
                         ("progress_column", "expected_display"),
                         "status_detail",
-                        ("current_value", "peak_value"),
+                        ("current_value", "peak_value", "start_value"),
+                        "reach_detail",
                         "record_progress",
                     ),
                     "description": "Progress and status are derived from the current value, the target and "
@@ -147,6 +159,16 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     @admin.display(description="days left", ordering="target_date")
     def days_left_column(self, goal):
         return days_left(goal, clock.today())
+
+    @admin.display(description="chance of reaching the goal")
+    def reach_detail(self, goal):
+        if goal.reach_probability is None:
+            return "not estimated (no deadline, or no positive target return)"
+        return (
+            f"{goal.reach_probability * 100:.1f} % under its {goal.sizing_policy} policy — μ {goal.reach_mu}, "
+            f"σ {goal.reach_sigma} (source: {goal.reach_source}, {goal.reach_trades} closed trades)"
+            + ("" if goal.reach_updated_at is None else f", updated {goal.reach_updated_at:%Y-%m-%d %H:%M} UTC")
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         goal = self.get_object(request, unquote(object_id))
@@ -238,12 +260,20 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    @admin.action(description="Reset the drawdown peak to the current value", permissions=["change"])
+    def reset_peak_goals(self, request, queryset):
+        for goal in queryset:
+            services.goal_peak_reset(goal=goal, by=request.user, reason=f"Reset in the admin by {request.user}")
+        count = queryset.count()
+        self.message_user(request, f"Reset the drawdown peak of {count} goal{'' if count == 1 else 's'}.")
+
     # name: (label, action, the state it moves to — None: no state change, active goals only)
     TOOLS = {
         "pause": ("Pause", "pause_goals", GoalState.PAUSED),
         "resume": ("Resume", "resume_goals", GoalState.ACTIVE),
         "archive": ("Archive", "archive_goals", GoalState.ARCHIVED),
         "snapshot": ("Snapshot now", "snapshot_goals", None),
+        "reset-peak": ("Reset drawdown peak", "reset_peak_goals", None),
     }
 
     @staticmethod
@@ -278,3 +308,21 @@ class FinancialGoalAdmin(admin.ModelAdmin):
             raise PermissionDenied
         getattr(self, self.TOOLS[tool][1])(request, self.get_queryset(request).filter(pk=goal.pk))
         return HttpResponseRedirect(reverse("admin:goals_financialgoal_change", args=[goal.pk]))
+
+
+@admin.register(PeakReset)
+class PeakResetAdmin(admin.ModelAdmin):
+    """The peak-reset log: read-only."""
+
+    list_display = ("goal", "old_peak", "new_peak", "by", "reason", "created_at")
+    list_select_related = ("goal", "by")
+    search_fields = ("goal__name", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,7 +6,13 @@ from drf_spectacular.utils import OpenApiExample
 from mastertrade.core.api import READ_ERRORS, WRITE_ERRORS, error
 from mastertrade.core.schema import link, links_add
 
-from .serializers import GoalSerializer, GoalUpdateSerializer, ProgressInputSerializer, SnapshotSerializer
+from .serializers import (
+    GoalSerializer,
+    GoalUpdateSerializer,
+    PeakResetInputSerializer,
+    ProgressInputSerializer,
+    SnapshotSerializer,
+)
 
 GOAL_EXAMPLE = OpenApiExample(
     "Monthly return goal",
@@ -34,11 +40,19 @@ GOAL_RESPONSE_EXAMPLE = OpenApiExample(
         "max_drawdown_pct": "15.0000",
         "min_factor": "0.5000",
         "max_factor": "1.3000",
-        "on_achieved": "reduce",
+        "on_achieved": "pause",
         "progress_pct": "40.00",
         "expected_pct": "33.33",
         "status": "on_track",
         "peak_value": "2.0000",
+        "start_value": "0.0000",
+        "sizing_policy": "default",
+        "reach_probability": "0.6120",
+        "reach_mu": "0.0000",
+        "reach_sigma": "0.4000",
+        "reach_source": "prior",
+        "reach_trades": 0,
+        "reach_updated_at": "2026-12-11T09:00:00Z",
         "created_at": "2026-12-01T09:00:00Z",
         "updated_at": "2026-12-11T09:00:00Z",
     },
@@ -96,6 +110,17 @@ GOAL_PROGRESS = dict(
     request=ProgressInputSerializer,
     responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
     examples=[OpenApiExample("Progress", value={"current_value": "2.0"}, request_only=True), GOAL_RESPONSE_EXAMPLE],
+)
+GOAL_RESET_PEAK = dict(
+    summary="Reset the drawdown peak",
+    description="Set the goal's drawdown peak to its current value (e.g. after a mistyped progress value "
+    "halted sizing). The reset, its reason, the old and the new peak are written to the peak-reset log.",
+    request=PeakResetInputSerializer,
+    responses={200: GoalSerializer, **WRITE_ERRORS, **READ_ERRORS},
+    examples=[
+        OpenApiExample("Reset", value={"reason": "Typed 1,000,000 instead of 100,000"}, request_only=True),
+        GOAL_RESPONSE_EXAMPLE,
+    ],
 )
 GOAL_HISTORY = dict(
     summary="Progress history",

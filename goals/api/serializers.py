@@ -23,9 +23,20 @@ GOAL_FIELDS = [
     "expected_pct",
     "status",
     "peak_value",
+    "start_value",
+    "sizing_policy",
+    "reach_probability",
+    "reach_mu",
+    "reach_sigma",
+    "reach_source",
+    "reach_trades",
+    "reach_updated_at",
     "created_at",
     "updated_at",
 ]
+# Kept on the goal by the services (risk.services.goal_reach_refresh): never typed in.
+REACH_FIELDS = ["start_value", "reach_probability", "reach_mu", "reach_sigma", "reach_source", "reach_trades",
+                "reach_updated_at"]
 
 
 class GoalSerializer(StrictModelSerializer):
@@ -39,7 +50,7 @@ class GoalSerializer(StrictModelSerializer):
     class Meta:
         model = FinancialGoal
         fields = GOAL_FIELDS
-        read_only_fields = ["id", "peak_value", "created_at", "updated_at"]
+        read_only_fields = ["id", "peak_value", "created_at", "updated_at", *REACH_FIELDS]
         extra_kwargs = {"current_value": {"required": False}}
 
     def get_progress_pct(self, goal) -> str:
@@ -58,7 +69,7 @@ class GoalUpdateSerializer(GoalSerializer):
     """PATCH: goal_type and current_value are fixed here (progress has its own endpoint)."""
 
     class Meta(GoalSerializer.Meta):
-        read_only_fields = ["id", "goal_type", "current_value", "peak_value", "created_at", "updated_at"]
+        read_only_fields = ["id", "goal_type", "current_value", "peak_value", "created_at", "updated_at", *REACH_FIELDS]
 
 
 class ProgressInputSerializer(StrictSerializer):
@@ -71,3 +82,9 @@ class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = GoalProgressSnapshot
         fields = ["snapshot_at", "current_value", "target_value", "progress_pct", "status", "source"]
+
+
+class PeakResetInputSerializer(StrictSerializer):
+    """Why the drawdown peak is reset (kept in the peak-reset log)."""
+
+    reason = serializers.CharField(max_length=500)

@@ -6,7 +6,13 @@ from rest_framework.views import APIView
 from goals import selectors, services
 
 from . import schema
-from .serializers import GoalSerializer, GoalUpdateSerializer, ProgressInputSerializer, SnapshotSerializer
+from .serializers import (
+    GoalSerializer,
+    GoalUpdateSerializer,
+    PeakResetInputSerializer,
+    ProgressInputSerializer,
+    SnapshotSerializer,
+)
 
 
 @extend_schema(tags=["goals"])
@@ -64,6 +70,21 @@ class GoalProgress(APIView):
         serializer = ProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = services.goal_progress_set(goal=goal, **serializer.validated_data)
+        goal.refresh_from_db()  # the chance of reaching it was refreshed after commit
+        return Response(GoalSerializer(goal).data)
+
+
+@extend_schema(tags=["goals"])
+class GoalResetPeak(APIView):
+    serializer_class = PeakResetInputSerializer
+
+    @extend_schema(**schema.GOAL_RESET_PEAK)
+    def post(self, request, pk):
+        goal = selectors.goal_get_for_user(user=request.user, goal_id=pk)
+        serializer = PeakResetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        goal = services.goal_peak_reset(goal=goal, by=request.user, **serializer.validated_data)
+        goal.refresh_from_db()
         return Response(GoalSerializer(goal).data)
 
 

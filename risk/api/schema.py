@@ -5,7 +5,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from mastertrade.core.api import DATETIME_PARAM, GOAL_ID_PARAM, READ_ERRORS, WRITE_ERRORS, error
 
-from .serializers import AdjustmentSerializer, PositionSizeInputSerializer, PositionSizeSerializer
+from .serializers import (
+    AdjustmentSerializer,
+    PositionSizeInputSerializer,
+    PositionSizeSerializer,
+    SimulateInputSerializer,
+    SimulateSerializer,
+)
 
 POSITION_SIZE = dict(
     summary="Size a position for a goal",
@@ -30,7 +36,8 @@ POSITION_SIZE = dict(
                 "adjustment_factor": "1.1500",
                 "stance": "aggressive",
                 "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
-                "limit. Behind the goal: sizing up: factor ×1.1500.",
+                "limit. Status: on track (at most 10 points behind pace). Best chance of reaching the goal "
+                "with 21 trading day(s) left (μ 0.00, σ 0.40): sizing up: factor ×1.1500.",
                 "progress_pct": "0.0000",
                 "adjustment_id": 42,
             },
@@ -66,8 +73,54 @@ ADJUSTMENT_LIST = dict(
                 "adjusted_size": "1150.00000000",
                 "stance": "aggressive",
                 "reason": "Progress 0.00% of the goal (0.00% expected by now), drawdown 0.0000% of a 15.0000% "
-                "limit. Behind the goal: sizing up: factor ×1.1500.",
+                "limit. Status: on track (at most 10 points behind pace). Best chance of reaching the goal "
+                "with 21 trading day(s) left (μ 0.00, σ 0.40): sizing up: factor ×1.1500.",
+                "policy": "default",
+                "policy_version": "2",
+                "min_factor": "0.5000",
+                "max_factor": "1.3000",
+                "max_drawdown_pct": "15.0000",
+                "on_achieved": "pause",
+                "peak_value": "0.0000",
+                "days_since_peak": "0.0000",
+                "mu": 0.0,
+                "sigma": 0.4,
+                "target_return": 0.05,
+                "horizon_days": 21,
+                "reach_probability": "0.6120",
                 "created_at": "2026-11-25T10:00:00Z",
+            },
+        ),
+    ],
+)
+
+SIMULATE = dict(
+    summary="Simulate a goal under the sizing policies",
+    description="Monte Carlo of the goal from where it stands now (progress, peak, time left, its risk "
+    "settings) under the constant (1.0), default and optimal policies, with the same random numbers. "
+    "`source: model` uses the reference GBM with `mu`, `sigma` (default: the goal's estimates); "
+    "`source: my_trades` resamples the goal's own closed trades at their frequency. Bounded work: at most "
+    "20,000 paths (default 5,000) over at most the goal's trading days left; a goal without a deadline "
+    "or without a positive target return answers 409.",
+    request=SimulateInputSerializer,
+    responses={200: SimulateSerializer, 409: error("The goal cannot be simulated."), **WRITE_ERRORS},
+    examples=[
+        OpenApiExample("Simulate", value={"goal": 1, "mu": 0.4, "sigma": 0.4, "paths": 5000}, request_only=True),
+        OpenApiExample(
+            "Answer",
+            response_only=True,
+            value={
+                "goal": 1,
+                "source": "model",
+                "mu": 0.4,
+                "sigma": 0.4,
+                "paths": 5000,
+                "days_left": 21,
+                "p_reach": {"constant": 0.278, "default": 0.535, "optimal": 0.535},
+                "p_drawdown_beyond_limit": {"constant": 0.149, "default": 0.22, "optimal": 0.22},
+                "expected_shortfall_pct": {"constant": 19.0, "default": 23.9, "optimal": 23.9},
+                "p_below_minus_10": {"constant": 0.125, "default": 0.161, "optimal": 0.161},
+                "median_days_to_reach": {"constant": 11.0, "default": 10.0, "optimal": 10.0},
             },
         ),
     ],

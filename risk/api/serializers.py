@@ -57,6 +57,19 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "adjusted_size",
             "stance",
             "reason",
+            "policy",
+            "policy_version",
+            "min_factor",
+            "max_factor",
+            "max_drawdown_pct",
+            "on_achieved",
+            "peak_value",
+            "days_since_peak",
+            "mu",
+            "sigma",
+            "target_return",
+            "horizon_days",
+            "reach_probability",
             "created_at",
         ]
         read_only_fields = fields
@@ -67,3 +80,34 @@ class AdjustmentFilterSerializer(QuerySerializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     page = serializers.IntegerField(required=False, min_value=1)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A number, never a boolean (DRF's FloatField takes true as 1.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SimulateInputSerializer(StrictSerializer):
+    goal = OwnedGoalField()
+    mu = StrictFloatField(required=False, min_value=-2, max_value=2)
+    sigma = StrictFloatField(required=False, min_value=0.01, max_value=3)
+    source = serializers.ChoiceField(choices=["model", "my_trades"], required=False, default="model")
+    paths = serializers.IntegerField(required=False, min_value=100, max_value=20000, default=5000)
+
+
+class SimulateSerializer(serializers.Serializer):
+    goal = serializers.IntegerField()
+    source = serializers.CharField()
+    mu = serializers.FloatField()
+    sigma = serializers.FloatField()
+    paths = serializers.IntegerField()
+    days_left = serializers.IntegerField()
+    p_reach = serializers.DictField(child=serializers.FloatField())
+    p_drawdown_beyond_limit = serializers.DictField(child=serializers.FloatField())
+    expected_shortfall_pct = serializers.DictField(child=serializers.FloatField())
+    p_below_minus_10 = serializers.DictField(child=serializers.FloatField())
+    median_days_to_reach = serializers.DictField(child=serializers.FloatField(allow_null=True))

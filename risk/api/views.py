@@ -10,6 +10,8 @@ from .serializers import (
     AdjustmentSerializer,
     PositionSizeInputSerializer,
     PositionSizeSerializer,
+    SimulateInputSerializer,
+    SimulateSerializer,
 )
 
 
@@ -36,3 +38,14 @@ class AdjustmentList(generics.GenericAPIView):
         params = {k: v for k, v in filters.validated_data.items() if k != "page"}
         page = self.paginate_queryset(selectors.adjustment_list_for_user(user=request.user, **params))
         return self.get_paginated_response(AdjustmentSerializer(page, many=True).data)
+
+
+@extend_schema(tags=["risk"])
+class Simulate(generics.GenericAPIView):
+    serializer_class = SimulateSerializer
+
+    @extend_schema(**schema.SIMULATE)
+    def post(self, request):
+        serializer = SimulateInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return Response(SimulateSerializer(services.goal_simulate(**serializer.validated_data)).data)

@@ -44,6 +44,7 @@ STRATEGY_RESPONSE_EXAMPLE = OpenApiExample(
             "mean_pnl": "153.3750",
             "risk_adjusted_ratio": "0.4120",
             "max_drawdown": "610.0000",
+            "pnl_share": "0.3120",
         },
         "created_at": "2026-11-01T09:00:00Z",
         "updated_at": "2026-11-20T17:30:00Z",

@@ -28,6 +28,7 @@ class PerformanceSerializer(serializers.Serializer):
     mean_pnl = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     risk_adjusted_ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     max_drawdown = serializers.DecimalField(max_digits=20, decimal_places=4)
+    pnl_share = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True, required=False)
 
 
 class StrategySerializer(StrictModelSerializer):

@@ -73,3 +73,34 @@ def test_selected_is_the_best_eligible_and_scores_in_unit_range(p, candidates):
         assert eligible[0].score == max(r.score for r in eligible)
     else:
         assert result.selected is None
+
+
+def test_one_winning_trade_does_not_outrank_a_long_solid_record():
+    lucky = Candidate("lucky", "momentum", "moderate", trades=1, win_rate=D(1), pnl_share=D(1))
+    solid = Candidate(
+        "solid",
+        "momentum",
+        "moderate",
+        trades=200,
+        win_rate=D("0.55"),
+        risk_adjusted_ratio=D("0.2"),
+        pnl_share=D("0.2"),
+    )
+    result = select(progress_pct=D(10), expected_pct=None, candidates=[lucky, solid])
+    assert result.selected == "solid"
+    assert result.ranking[1].performance < D("0.53")  # one trade barely moves it from neutral
+
+
+def test_pnl_counts_many_small_wins_and_a_large_loss_rank_below_a_profitable_record():
+    small_wins = Candidate("wins", "momentum", "moderate", trades=100, win_rate=D("0.9"), pnl_share=D("-0.6"))
+    profitable = Candidate("profit", "momentum", "moderate", trades=100, win_rate=D("0.5"), pnl_share=D("0.4"))
+    assert select(progress_pct=D(10), expected_pct=None, candidates=[small_wins, profitable]).selected == "profit"
+
+
+@given(n=st.integers(1, 10_000), win=st.decimals(0, 1, places=3), share=st.decimals(-1, 1, places=3))
+def test_performance_is_shrunk_towards_neutral_and_more_evidence_counts_more(n, win, share):
+    from strategies.policies import performance
+
+    few = performance(Candidate("a", "other", "moderate", trades=n, win_rate=win, pnl_share=share))
+    more = performance(Candidate("a", "other", "moderate", trades=n * 2, win_rate=win, pnl_share=share))
+    assert 0 <= few <= 1 and abs(few - D("0.5")) <= abs(more - D("0.5"))

@@ -120,7 +120,10 @@ def test_risk_adjustment_triggers(client):
         "95": lambda f: f < 1,
     }
     for current, check in checks.items():
-        goal = create_goal(client, goal_type="portfolio_value", target_value="100", current_value=current)
+        # A portfolio_value goal's progress is measured from its value at creation (issue 16), so the
+        # goal starts at 0 and its progress is then recorded.
+        goal = create_goal(client, goal_type="portfolio_value", target_value="100", current_value="0")
+        ok(client.post(f"/api/v1/goals/{goal['id']}/progress/", {"current_value": current}, format="json"))
         factor = Decimal(size(client, goal["id"])["adjustment_factor"])
         assert check(factor), (current, factor)
 

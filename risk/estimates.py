@@ -1,0 +1,99 @@
+"""μ and σ of a goal's capital from its own record, and the chance of reaching the goal
+(pure: numbers in, numbers out).
+
+The record is the goal's closed trades as per-trade returns r (P&L / capital at stake)
+and their frequency λ (trades per trading day). Annualised, the data say
+μ_data = 252 λ r̄ and σ²_data = 252 λ · mean(r²). The priors (documented in the README):
+
+- σ: PRIOR_SIGMA with the weight of PRIOR_SIGMA_TRADES trades:
+  σ̂² = (n σ²_data + n0 σ0²) / (n + n0). With no trades σ̂ = σ0.
+- μ: normal prior N(0, PRIOR_MU_SD²) — drift is shrunk towards 0; the data's sampling
+  variance is s² = 252 λ σ̂² / n per year of trading, so
+  μ̂ = μ_data × τ² / (τ² + s²),  sd(μ) = √(τ² s² / (τ² + s²)).
+
+`reach_probability` is the chance that the goal ends at ≥ 100 % under its own policy,
+averaged over that uncertainty: a Monte Carlo (the simulator, a fixed seed) whose paths
+each draw their μ from N(μ̂, sd(μ)²); the policy itself believes μ̂, σ̂.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import policies, simulation
+
+PRIOR_SIGMA = 0.40
+PRIOR_SIGMA_TRADES = 20
+PRIOR_MU_SD = 0.30
+DEFAULT_TRADES_PER_DAY = 1.0
+REACH_PATHS = 4000
+REACH_SEED = 16
+
+
+@dataclass(frozen=True)
+class Estimate:
+    mu: float
+    mu_sd: float
+    sigma: float
+    source: str  # "prior" (no closed trades) or "trades"
+    trades: int
+
+
+def estimate(trade_returns, trades_per_day: float | None = None) -> Estimate:
+    r = np.asarray(trade_returns, dtype=float)
+    n = len(r)
+    lam = trades_per_day if trades_per_day and trades_per_day > 0 else DEFAULT_TRADES_PER_DAY
+    if n == 0:
+        return Estimate(0.0, PRIOR_MU_SD, PRIOR_SIGMA, "prior", 0)
+    var_data = 252 * lam * float(np.mean(r**2))
+    var = (n * var_data + PRIOR_SIGMA_TRADES * PRIOR_SIGMA**2) / (n + PRIOR_SIGMA_TRADES)
+    mu_data = 252 * lam * float(np.mean(r))
+    s2 = 252 * lam * var / n
+    tau2 = PRIOR_MU_SD**2
+    return Estimate(
+        mu_data * tau2 / (tau2 + s2), float(np.sqrt(tau2 * s2 / (tau2 + s2))), float(np.sqrt(var)), "trades", n
+    )
+
+
+def reach_probability(
+    *, est: Estimate, goal: simulation.GoalSpec, settings: policies.SizingSettings, paths: int = REACH_PATHS
+) -> float:
+    """P(progress ≥ 100 % at the deadline) for `goal` from its current state."""
+    return float(reach_probabilities(ests=[est], goals=[goal], settings=settings, paths_each=paths)[0])
+
+
+def reach_probabilities(
+    *, ests: list[Estimate], goals: list[simulation.GoalSpec], settings: policies.SizingSettings, paths_each: int
+) -> np.ndarray:
+    """`reach_probability` for many goals at once. They must share their goal type, target
+    return, horizon and the policy's model (the first estimate's μ, σ, rounded as in DP keys)."""
+    first, head = ests[0], goals[0]
+    n = len(goals)
+    ratio = np.array([g.start_ratio for g in goals], dtype=float)
+    target = 1 + head.target_return - 1e-12
+    protects = settings.on_achieved == "pause" or settings.policy == policies.POLICY_OPTIMAL
+    rng = np.random.default_rng(REACH_SEED)
+    mus = np.repeat([e.mu for e in ests], paths_each) + np.repeat([e.mu_sd for e in ests], paths_each) * (
+        rng.standard_normal(n * paths_each)
+    )
+    sigmas = np.repeat([e.sigma for e in ests], paths_each)
+    outlook = policies.Outlook(mu=first.mu, sigma=first.sigma, target_return=head.target_return, days=head.days)
+    spec = simulation.GoalSpec(
+        goal_type=head.goal_type,
+        target_return=head.target_return,
+        days=head.days,
+        start_day=np.repeat([min(g.start_day, head.days) for g in goals], paths_each),
+        start_ratio=np.repeat(ratio, paths_each),
+        peak_ratio=np.repeat([g.peak_ratio for g in goals], paths_each),
+    )
+    result = simulation.simulate(
+        settings=settings,
+        outlook=outlook,
+        goal=spec,
+        increments=simulation.model_increments(mus, sigmas),
+        paths=n * paths_each,
+        seed=REACH_SEED + 1,
+        keep_paths=True,
+    )
+    p = result.reached.reshape(n, paths_each).mean(axis=1)
+    return np.where(protects & (ratio >= target), 1.0, p)
