@@ -29,6 +29,15 @@ AUTH_SQL = (
     "JOIN auth_user u ON u.id = t.user_id WHERE t.token_key = %s"
 )
 GOAL_SQL = "SELECT * FROM financial_goals WHERE id = %s AND owner_id = %s"
+# Every column the API's audit row fills (the decision's inputs included).
+INSERT_SQL = (
+    "INSERT INTO goal_adjustment_log (owner_id, goal_id, base_position_size, portfolio_value, symbol, "
+    "current_value, target_value, progress_pct, expected_pct, drawdown_pct, adjustment_factor, adjusted_size, "
+    "stance, reason, policy, policy_version, min_factor, max_factor, max_drawdown_pct, on_achieved, peak_value, "
+    "days_since_peak, mu, sigma, target_return, horizon_days, reach_probability, created_at) "
+    "VALUES (%s, %s, %s, NULL, %s, %s, %s, 0, NULL, 0, 1, %s, 'balanced', 'raw floor', 'default', '2', "
+    "%s, %s, %s, %s, %s, 0, 0.1, 0.4, 0.1, 21, %s, now()) RETURNING id"
+)
 
 
 def connection() -> psycopg.Connection:
@@ -88,13 +97,11 @@ def app(environ, start_response):
     if row is None:
         return respond(start_response, "404 Not Found", {"code": "not_found"})
     goal = dict(zip([c.name for c in cursor.description], row, strict=True))
-    adjustment_id = conn.execute(
-        "INSERT INTO goal_adjustment_log (owner_id, goal_id, base_position_size, portfolio_value, symbol, "
-        "current_value, target_value, progress_pct, expected_pct, drawdown_pct, adjustment_factor, "
-        "adjusted_size, stance, reason, created_at) "
-        "VALUES (%s, %s, %s, NULL, %s, %s, %s, 0, NULL, 0, 1, %s, 'balanced', 'raw floor', now()) RETURNING id",
-        (user_id, goal_id, base, body.get("symbol", ""), goal["current_value"], goal["target_value"], base),
-    ).fetchone()[0]
+    adjustment_id = conn.execute(INSERT_SQL, (
+        user_id, goal_id, base, body.get("symbol", ""), goal["current_value"], goal["target_value"], base,
+        goal["min_factor"], goal["max_factor"], goal["max_drawdown_pct"], goal["on_achieved"], goal["peak_value"],
+        goal["reach_probability"],
+    )).fetchone()[0]  # fmt: skip
     return respond(
         start_response,
         "200 OK",

@@ -3,7 +3,7 @@ and services; these only carry them."""
 
 from rest_framework import serializers
 
-from mastertrade.core.serializers import StrictSerializer, decimal_from_model
+from mastertrade.core.serializers import ModelSerializer, StrictSerializer, decimal_from_model
 from mastertrade.core.validators import FullMatchValidator, has_visible_text
 
 from .. import services
@@ -76,7 +76,7 @@ class ChannelUpdateInput(StrictSerializer):
     )
 
 
-class ChannelOutput(serializers.ModelSerializer):
+class ChannelOutput(ModelSerializer):
     secrets = serializers.SerializerMethodField(help_text="The channel's secrets, masked.")
 
     class Meta:
@@ -117,7 +117,7 @@ class EscalationOutput(serializers.Serializer):
     delay_seconds = serializers.IntegerField()
 
 
-class RuleOutput(serializers.ModelSerializer):
+class RuleOutput(ModelSerializer):
     channels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     escalation = EscalationOutput(many=True, read_only=True)
 
@@ -144,7 +144,7 @@ class RuleOutput(serializers.ModelSerializer):
         ]
 
 
-class NotificationOutput(serializers.ModelSerializer):
+class NotificationOutput(ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
 
     class Meta:
@@ -167,13 +167,13 @@ class NotificationOutput(serializers.ModelSerializer):
         ]
 
 
-class AttemptOutput(serializers.ModelSerializer):
+class AttemptOutput(ModelSerializer):
     class Meta:
         model = DeliveryAttempt
         fields = ["at", "outcome", "status_code", "latency_ms", "error"]
 
 
-class DeliveryOutput(serializers.ModelSerializer):
+class DeliveryOutput(ModelSerializer):
     channel_name = serializers.CharField(source="channel.name", read_only=True)
     attempt_log = AttemptOutput(many=True, read_only=True)
 

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from goals import progress
 from goals.models import FinancialGoal, GoalProgressSnapshot
-from mastertrade.core.serializers import StrictModelSerializer, StrictSerializer, decimal_from_model
+from mastertrade.core.serializers import ModelSerializer, StrictModelSerializer, StrictSerializer, decimal_from_model
 
 GOAL_FIELDS = [
     "id",
@@ -35,8 +35,15 @@ GOAL_FIELDS = [
     "updated_at",
 ]
 # Kept on the goal by the services (risk.services.goal_reach_refresh): never typed in.
-REACH_FIELDS = ["start_value", "reach_probability", "reach_mu", "reach_sigma", "reach_source", "reach_trades",
-                "reach_updated_at"]
+REACH_FIELDS = [
+    "start_value",
+    "reach_probability",
+    "reach_mu",
+    "reach_sigma",
+    "reach_source",
+    "reach_trades",
+    "reach_updated_at",
+]
 
 
 class GoalSerializer(StrictModelSerializer):
@@ -78,7 +85,7 @@ class ProgressInputSerializer(StrictSerializer):
     current_value = decimal_from_model(FinancialGoal._meta.get_field("current_value"))
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(ModelSerializer):
     class Meta:
         model = GoalProgressSnapshot
         fields = ["snapshot_at", "current_value", "target_value", "progress_pct", "status", "source"]

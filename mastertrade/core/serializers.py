@@ -216,12 +216,16 @@ class StrictInputMixin:
         return super().to_internal_value(data)
 
 
+# Fields that hold (and bind) fields of their own: copied deep.
+_HOLDS_FIELDS = (serializers.BaseSerializer, serializers.ManyRelatedField, serializers.ListField, serializers.DictField)
+
+
 class FieldsOnceMixin:
     """A ModelSerializer builds its fields by introspecting the model on every instance
     (a sixth of a goal read's CPU, bench/api.py). Build them once per class; each
     instance gets its own unbound copies: shallow for plain fields (their settings are
     never changed after construction; binding sets only their own attributes), deep for
-    nested serializers, which hold fields of their own."""
+    nested serializers and list/dict/many-related fields, which hold fields of their own."""
 
     def get_fields(self):
         cls = type(self)
@@ -230,7 +234,7 @@ class FieldsOnceMixin:
             prototype = super().get_fields()
             cls._fields_prototype = prototype
         return {
-            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            name: copy.deepcopy(field) if isinstance(field, _HOLDS_FIELDS) else copy.copy(field)
             for name, field in prototype.items()
         }
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from goals.api.fields import OwnedGoalField
 from mastertrade.core.money import FACTOR, PERCENT, QUANTITY
 from mastertrade.core.serializers import (
+    ModelSerializer,
     QuerySerializer,
     Serializer,
     StrictSerializer,
@@ -39,7 +40,7 @@ class PositionSizeSerializer(Serializer):
     adjustment_id = serializers.IntegerField(source="id")
 
 
-class AdjustmentSerializer(serializers.ModelSerializer):
+class AdjustmentSerializer(ModelSerializer):
     class Meta:
         model = GoalAdjustment
         fields = [

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
-from mastertrade.core.serializers import QuerySerializer, StrictModelSerializer, StrictSerializer
+from mastertrade.core.serializers import ModelSerializer, QuerySerializer, StrictModelSerializer, StrictSerializer
 from strategies.models import MAX_PARAMETERS_BYTES, StrategyInstance, StrategySelection
 
 MAX_CANDIDATES = 100
@@ -108,7 +108,7 @@ class RankingEntrySerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class SelectionSerializer(serializers.ModelSerializer):
+class SelectionSerializer(ModelSerializer):
     selection_id = serializers.IntegerField(source="id", read_only=True)
     selected_strategy = serializers.SlugRelatedField(source="selected", slug_field="strategy_id", read_only=True)
     ranking = RankingEntrySerializer(many=True, read_only=True)

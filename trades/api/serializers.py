@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from goals.api.fields import OwnedGoalField
 from mastertrade.core.errors import UNKNOWN_REFERENCE
-from mastertrade.core.serializers import StrictModelSerializer
+from mastertrade.core.serializers import ModelSerializer, StrictModelSerializer
 from strategies.selectors import strategy_get_for_user
 from trades.models import Trade, TradeStatus
 
@@ -71,7 +71,7 @@ class TradeCloseSerializer(StrictModelSerializer):
         validators = []
 
 
-class TradeSerializer(serializers.ModelSerializer):
+class TradeSerializer(ModelSerializer):
     goal = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     strategy = serializers.SlugRelatedField(slug_field="strategy_id", read_only=True, allow_null=True)
 
