@@ -3,20 +3,8 @@ Discord, Telegram, webhooks) and an SMTP server (aiosmtpd). Registered in the ro
 conftest, so every test folder can use them."""
 
 import socket
-import time
 
 import pytest
-
-
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
-    """Poll until predicate() is truthy (returns it) or the timeout passes (returns None)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return None
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from alerts.models import Notification
-from alerts.tests.fixtures import received, wait_for
+from alerts.tests.fixtures import received
 from mastertrade.core import clock
 from mastertrade.factories import api_token_for
+from mastertrade.testing import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,6 @@ right across processes (gunicorn workers, Celery pool processes)."""
 
 import concurrent.futures
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from mastertrade.core import metrics
+from mastertrade.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -214,10 +214,6 @@ def test_metrics_still_answer_when_the_database_is_down(client):
 # --- Several processes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str, timeout: float = 5) -> tuple[int, str]:
@@ -281,7 +277,7 @@ def test_gunicorn_with_two_workers_counts_every_request_once(tmp_path):
     shows the counter up by exactly N."""
     multiproc_dir = tmp_path / "prometheus"
     multiproc_dir.mkdir()
-    port, log, access_log = _free_port(), tmp_path / "gunicorn.log", tmp_path / "access.log"
+    port, log, access_log = free_port(), tmp_path / "gunicorn.log", tmp_path / "access.log"
     base = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "--bind", f"127.0.0.1:{port}",
@@ -315,7 +311,7 @@ def test_celery_worker_serves_its_task_counts_on_its_metrics_port(tmp_path):
 
     multiproc_dir = tmp_path / "prometheus"
     multiproc_dir.mkdir()
-    port, log = _free_port(), tmp_path / "worker.log"
+    port, log = free_port(), tmp_path / "worker.log"
     queue = f"metrics-test-{os.getpid()}-{time.monotonic_ns()}"
     command = [
         sys.executable, "-m", "celery", "-A", "mastertrade", "worker", "--pool", "prefork", "--concurrency", "1",

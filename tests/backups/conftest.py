@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -16,26 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from mastertrade.testing import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK = str(ROOT / "scripts" / "stack.sh")
 BACKUP = str(ROOT / "scripts" / "backup.py")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 @dataclass
@@ -150,7 +134,7 @@ def drill_app(drill):
     and restarts it) and an API client with a token."""
     drill.run(STACK, "start-app", "web")
     http = Http(f"http://{drill.env['WEB_BIND']}")
-    assert wait_until(lambda: http.call("GET", "/health/")[0] == 200, 30), "the drill's web did not come up"
+    assert wait_for(lambda: http.call("GET", "/health/")[0] == 200, 30), "the drill's web did not come up"
     password = uuid.uuid4().hex
     drill.manage(
         "shell",

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BACKUP, ROOT, STACK, as_postgres, free_port, wait_until
+from mastertrade.testing import free_port, wait_for
+
+from .conftest import BACKUP, ROOT, STACK, as_postgres
 
 pytestmark = pytest.mark.backups
 
@@ -93,7 +95,7 @@ class ScratchCluster:
         cmd = [f"{PG_BIN}/pg_ctl", "-D", str(self.path), "-l", f"{self.path}.log", "-o", options, "-w", "start"]
         self.drill.run(*as_postgres(cmd))
         in_recovery = lambda: self.drill.sql("SELECT pg_is_in_recovery()", **self.where).strip() == "f"  # noqa: E731
-        assert wait_until(in_recovery, 120), Path(f"{self.path}.log").read_text()[-2000:]
+        assert wait_for(in_recovery, 120), Path(f"{self.path}.log").read_text()[-2000:]
         return self
 
     @property
@@ -267,7 +269,7 @@ def test_a_backup_started_while_another_runs_does_nothing(drill):
         [sys.executable, BACKUP, "backup", "full"], cwd=ROOT, env=drill.env, stdout=subprocess.PIPE, text=True
     )
     lock = drill.status_dir / ".backup.lock"
-    assert wait_until(lambda: lock_held(lock), 30), "the first backup never took its lock"
+    assert wait_for(lambda: lock_held(lock), 30), "the first backup never took its lock"
     second = drill.backup("backup", "incr", check=False)
     assert second.returncode == 75
     assert "another backup is running" in second.stdout and "nothing done" in second.stdout
@@ -300,7 +302,7 @@ def test_wal_archiving_failure_shows_in_pg_stat_archiver_and_fails_the_backup(dr
         drill.sql("CREATE TABLE IF NOT EXISTS archiving_drill (x int); INSERT INTO archiving_drill VALUES (1)")
         drill.sql("SELECT pg_switch_wal()")
         failing = lambda: int(drill.sql("SELECT failed_count FROM pg_stat_archiver").strip()) > failed_before  # noqa: E731
-        assert wait_until(failing, 60)
+        assert wait_for(failing, 60)
         result = drill.backup("backup", "incr", check=False)
         assert result.returncode == 1 and "FAILED" in result.stdout
     finally:
@@ -330,11 +332,11 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     for thread in threads:
         thread.start()
     try:
-        assert wait_until(lambda: len(acked) >= 20, 60)
+        assert wait_for(lambda: len(acked) >= 20, 60)
         archived_before = time.monotonic()
         drill.pgbackrest("check")  # forces a WAL switch and waits for it to be archived
         n = len(acked)
-        assert wait_until(lambda: len(acked) >= n + 10, 60)
+        assert wait_for(lambda: len(acked) >= n + 10, 60)
         # The disaster: the data folder is gone, the server dies with it.
         pid = postmaster_pid(drill)
         children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -346,7 +348,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
         # dying server can leave some by itself).
         (drill.data / "base").mkdir(parents=True, exist_ok=True)
         (drill.data / "base" / "remains").write_text("half a file")
-        assert wait_until(lambda: drill_app.call("GET", "/health/")[0] == 503, 30)
+        assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 503, 30)
     finally:
         stop.set()
         for thread in threads:
@@ -357,7 +359,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     assert "restore finished" in result.stdout, result.stdout
     assert "started the app again (web)" in result.stdout
     assert "moved the damaged data folder aside" in result.stdout
-    assert wait_until(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
+    assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
     code, body = drill_app.call("POST", "/api/v1/trades/", trade_body(goal, "after-restore"))
     assert code == 201, body
 

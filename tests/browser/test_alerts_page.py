@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 
 from alerts import services
 from alerts.models import Channel, Notification, Rule
-from alerts.tests.fixtures import received, wait_for
+from alerts.tests.fixtures import received
 from goals.factories import GoalFactory
 from mastertrade.core import clock
 from mastertrade.factories import api_token_for
+from mastertrade.testing import wait_for
 
 from .conftest import PASSWORD
 

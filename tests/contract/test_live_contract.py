@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.faults.conftest import free_port, wait_until
+from mastertrade.testing import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (20261125, 1312)

@@ -3,10 +3,8 @@ while the stack's services are stopped and started under it."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+
+from mastertrade.testing import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,12 +26,6 @@ def reconnect_test_db() -> None:
     """The test process's own connections broke with the service: drop them."""
     for conn in connections.all():
         conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Http:
@@ -51,16 +45,6 @@ class Http:
             return err.code, err.read().decode()
         except (urllib.error.URLError, OSError) as err:
             return 0, str(err)
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1) -> float | None:
-    """Seconds it took for predicate() to hold, or None if it never did."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(interval)
-    return None
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from werkzeug import Response
 from alerts import crypto, services
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Delivery
-from alerts.tests.fixtures import wait_for
 from mastertrade.celery import app
+from mastertrade.testing import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

@@ -15,10 +15,11 @@ from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.services import goals_snapshot
 from mastertrade.factories import api_token_for
+from mastertrade.testing import wait_until
 from strategies.factories import StrategyFactory
 from trades.models import Trade
 
-from .conftest import reconnect_test_db, stack, wait_until
+from .conftest import reconnect_test_db, stack
 
 pytestmark = pytest.mark.faults
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from mastertrade.celery import app
 from mastertrade.core import clock
 from mastertrade.factories import api_token_for
-from tests.faults.conftest import wait_until
+from mastertrade.testing import wait_until
 
 
 @pytest.fixture
