@@ -3,7 +3,6 @@ public REST API, against the real database through PgBouncer. The product comput
 the tests only assert."""
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from rest_framework.test import APIClient
 from mastertrade.celery import app
 from mastertrade.core import clock
 from mastertrade.factories import api_token_for
+from mastertrade.testing import wait_for
 
 
 @pytest.fixture
@@ -148,14 +148,6 @@ def test_trades_move_goals(client):
     assert Decimal(ok(client.get(f"/api/v1/goals/{goal['id']}/"))["current_value"]) == Decimal("100.25")
     assert ok(client.get("/api/v1/trades/"))["count"] == 2
 
-
-def wait_for(predicate, timeout=20.0):
-    deadline_at = time.monotonic() + timeout
-    while time.monotonic() < deadline_at:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
