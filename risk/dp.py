@@ -232,3 +232,84 @@ def _last_column(x: np.ndarray, f: np.ndarray, mu: float, sigma: float) -> np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         z = gap / (np.maximum(f, 1e-12) * sigma * np.sqrt(DT))
     return np.where(f > 0, special.ndtr(z), (x >= x[-1] - 1e-12).astype(float))
+
+
+def smooth_policy(
+    key: ModelKey,
+    *,
+    p_grid: np.ndarray,
+    slope_per_point: float,
+    loss_line: float,
+    loss_penalty: float,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+) -> np.ndarray:
+    """The best factor map that is continuous in progress, by backward induction.
+
+    Objective: P(reach) − `loss_penalty` × P(ending below `loss_line`), the return of the
+    capital (e.g. −0.10). Constraint: with k days left the factor, as a function of
+    progress on `p_grid` (1-point steps), changes by at most `slope_per_point` per point
+    and lies within `lower[k]` … `upper[k]` (optional, arrays (days + 1, len(p_grid))).
+
+    Each day the map is chosen among factor levels `slope_per_point` apart by a Viterbi
+    pass along progress (each point moves at most one level from its neighbour), which
+    maximises the sum over the progress points of the day's expected objective; its
+    value then carries back on the `solve` grid. Returns (days + 1, len(p_grid)); row 0
+    (no time left) is min_factor."""
+    x = _grid(key)
+    x_star = x[-1]
+    x_loss = np.log1p(loss_line)
+    step = float(p_grid[1] - p_grid[0])
+    levels = np.append(np.arange(key.min_factor, key.max_factor - 1e-9, slope_per_point * step), key.max_factor)
+    xp = np.log(np.maximum(1.0 + key.target * p_grid / 100.0, 1e-9))
+    x_of_p = np.minimum(xp, x_star)
+    z, w = np.polynomial.hermite_e.hermegauss(QUAD_NODES)
+    w = w / w.sum()
+    mu, sigma = key.mu, key.sigma
+    maps = np.empty((key.days + 1, len(p_grid)))
+    maps[0] = key.min_factor
+    value = (x >= x_star - 1e-12) - loss_penalty * (x < x_loss)  # J_0 on the grid
+
+    def day_objective(k: int, at: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """E[J_{k−1}] from log values `at` under factors `f` (broadcast)."""
+        drift = (f * mu - 0.5 * f**2 * sigma**2) * DT
+        sd = f * sigma * np.sqrt(DT)
+        if k == 1:  # exact: the normal CDF of the last day's step (a factor of 0 stands still)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reach = np.where(f > 0, special.ndtr((at - x_star + drift) / sd), at >= x_star - 1e-12)
+                loss = np.where(f > 0, special.ndtr((x_loss - at - drift) / sd), at < x_loss)
+            return reach - loss_penalty * loss
+        pts = at[..., None] + drift[..., None] + sd[..., None] * z
+        return (np.interp(pts, x, value, left=value[0], right=1.0) * w).sum(axis=-1)
+
+    for k in range(1, key.days + 1):
+        q = day_objective(k, x_of_p[None, :], levels[:, None])  # (levels, points)
+        if lower is not None:
+            q = np.where(levels[:, None] < lower[k][None, :] - 1e-9, -np.inf, q)
+        if upper is not None:
+            q = np.where(levels[:, None] > upper[k][None, :] + 1e-9, -np.inf, q)
+        maps[k] = levels[_viterbi(q)]
+        f_x = np.interp(x, xp, maps[k])
+        new = day_objective(k, x, np.broadcast_to(f_x, x.shape))
+        value = np.where(x >= x_star - 1e-12, 1.0, new)
+    return maps
+
+
+def _viterbi(q: np.ndarray) -> np.ndarray:
+    """Level indices, one per column of q (levels, points), moving at most one level
+    between neighbouring columns, that maximise the sum of q along the path."""
+    n_levels, n = q.shape
+    score = q[:, 0].copy()
+    back = np.empty((n, n_levels), dtype=np.intp)
+    idx = np.arange(n_levels)
+    neighbours = np.clip(idx[:, None] + np.array([-1, 0, 1])[None, :], 0, n_levels - 1)  # (levels, 3)
+    for i in range(1, n):
+        cand = score[neighbours]  # (levels, 3)
+        j = np.argmax(cand, axis=1)
+        back[i] = neighbours[idx, j]
+        score = cand[idx, j] + q[:, i]
+    path = np.empty(n, dtype=np.intp)
+    path[-1] = int(np.argmax(score))
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path

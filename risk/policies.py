@@ -11,11 +11,14 @@ thousands of paths at once) call. Policies (`settings.policy`):
   stand aside (factor 0, stance `paused`). Opt-in per goal (`sizing_policy = optimal`).
 - `default`:  the contract-keeping policy, built on the same DP (reasoning in the README,
   "Sizing policy"):
-    1. base: the DP optimum over the default's own action set [min_factor, max_factor]
-       (no 0) for the goal's μ, σ, target return g and trading days left, smoothed along
-       progress so that no two progress values one point apart differ by more than
-       SLOPE_PER_POINT × 1 (a Lipschitz envelope: the mean of the largest SLOPE-Lipschitz
-       curve below and the smallest one above the DP's factor map);
+    1. base: the best factor map that is continuous in progress (no two progress values
+       one point apart more than SLOPE_PER_POINT apart) over the default's own action
+       set [min_factor, max_factor] (no 0), for the goal's μ, σ, target return g and
+       trading days left (`dp.smooth_policy`, backward induction with a Viterbi pass
+       along progress each day). Its objective is the chance of reaching the goal, with
+       a deep loss (ending more than 10 % below the start) weighed at LOSS_WEIGHT × the
+       goal's best chance P*(reach): so a goal with a fair chance is never traded for a
+       deep loss, and a hopeless goal is not chased with maximum risk;
        without a deadline (or without a usable g): the fixed band shape below;
     2. the contract table (DESIGN.md) for a goal just created: bounds by progress that fade
        out linearly over the first CONTRACT_FADE_PCT % of the period;
@@ -53,12 +56,14 @@ from . import dp
 POLICY_DEFAULT = "default"
 POLICY_OPTIMAL = "optimal"
 POLICY_CONSTANT = "constant"
-POLICY_VERSIONS = {POLICY_DEFAULT: "2", POLICY_OPTIMAL: "1", POLICY_CONSTANT: "1"}
+POLICY_VERSIONS = {POLICY_DEFAULT: "3", POLICY_OPTIMAL: "1", POLICY_CONSTANT: "1"}
 
 SLOPE_PER_POINT = 0.045  # largest factor change per point of progress (the rule: ≤ 0.05)
 CONTRACT_FADE_PCT = 10.0  # the contract bounds fade out over the first 10 % of the period
 PROTECTIVE_FROM = 2.0 / 3.0  # share of the drawdown limit where protection starts
 GUARD_HALF_LIFE_DAYS = 5.0  # trading days: the guard's drawdown halves every 5 days without a new peak
+LOSS_LINE = -0.10  # a deep loss: the capital ends more than 10 % below its start
+LOSS_WEIGHT = 0.5  # the default weighs a deep loss at half the goal's best chance (P*(reach))
 P_GRID = np.arange(-600.0, 100.0 + 1e-9, 1.0)  # progress points where the default's curves are tabulated
 
 # Why each factor is what it is (vectorised codes; `decide` turns them into words).
@@ -165,35 +170,31 @@ def _contract_bounds(p, m, big_m):
     return lo, hi
 
 
-def _lipschitz_mean(curves: np.ndarray, step: float) -> np.ndarray:
-    """Mean of the largest curve below and the smallest curve above each row that
-    change by at most SLOPE_PER_POINT per point (rows: days left; columns: P_GRID)."""
-    d = SLOPE_PER_POINT * step
-    low, high = curves.copy(), curves.copy()
-    n = curves.shape[1]
-    for i in range(1, n):
-        np.minimum(low[:, i], low[:, i - 1] + d, out=low[:, i])
-        np.maximum(high[:, i], high[:, i - 1] - d, out=high[:, i])
-    for i in range(n - 2, -1, -1):
-        np.minimum(low[:, i], low[:, i + 1] + d, out=low[:, i])
-        np.maximum(high[:, i], high[:, i + 1] - d, out=high[:, i])
-    return (low + high) / 2
-
-
 @lru_cache(maxsize=256)
 def default_curves(key: dp.ModelKey) -> np.ndarray:
-    """The default's base factor for every (days left, progress point of P_GRID)."""
-    table = dp.solve(key)
-    k = np.arange(key.days + 1)[:, None]
-    x = log_value(P_GRID[None, :], key.target)
-    raw = table.action_at(k, x)
-    hopeless = table.value_at(k, x) < 1e-6  # nothing to choose between: be bold
-    raw = np.where(hopeless, key.max_factor, raw)
-    raw = np.clip(raw, key.min_factor, key.max_factor)
-    raw[0] = key.min_factor  # no time left
-    curves = _lipschitz_mean(raw, float(P_GRID[1] - P_GRID[0]))
+    """The default's base factor for every (days left, progress point of P_GRID): the
+    continuous map that maximises P(reach) − LOSS_WEIGHT × P*(reach) × P(ending below
+    LOSS_LINE), within the contract bounds of each day (`dp.smooth_policy`)."""
+    best_chance = float(dp.solve(key).value_at(key.days, 0.0))  # P*(reach) from the start
+    m, big_m = key.min_factor, key.max_factor
+    lo, hi = _contract_bounds(P_GRID, m, big_m)
+    w = _contract_weight((1.0 - np.arange(key.days + 1) / key.days) * 100.0)[:, None]
+    curves = dp.smooth_policy(
+        key,
+        p_grid=P_GRID,
+        slope_per_point=SLOPE_PER_POINT,
+        loss_line=LOSS_LINE,
+        loss_penalty=LOSS_WEIGHT * best_chance,
+        lower=lo[None, :] * w + m * (1 - w),
+        upper=hi[None, :] * w + big_m * (1 - w),
+    )
     curves.setflags(write=False)
     return curves
+
+
+def _contract_weight(expected_pct):
+    """1 for a goal just created, fading linearly to 0 at CONTRACT_FADE_PCT % of the period."""
+    return np.clip(1.0 - expected_pct / CONTRACT_FADE_PCT, 0.0, 1.0)
 
 
 def _curve_at(curves: np.ndarray, k, p):
@@ -229,7 +230,7 @@ def factors(*, progress_pct, expected_pct, drawdown_pct, settings: SizingSetting
         f = np.where(timed, _curve_at(curves, k, p), f)
         code = np.where(timed, MODEL, code)
     lo, hi = _contract_bounds(p, m, big_m)
-    w = np.clip(1.0 - np.where(timed, e, 0.0) / CONTRACT_FADE_PCT, 0.0, 1.0)
+    w = _contract_weight(np.where(timed, e, 0.0))
     f = np.clip(f, lo * w + m * (1 - w), hi * w + big_m * (1 - w))
     f = np.where(time_up, m, f)
     code = np.where(time_up, TIME_UP, code)

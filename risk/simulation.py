@@ -24,7 +24,6 @@ from . import policies
 from .dp import DT
 
 GOAL_TYPES = ("monthly_return", "portfolio_value", "monthly_income")
-LOSS_LINE = -0.10  # "ending below −10 %"
 QUANTILES = ("p05", "p25", "p50", "p75", "p95")
 
 
@@ -178,7 +177,7 @@ def simulate(
         p_reach=float(reached.mean()),
         p_drawdown_beyond_limit=float((worst_dd > limit + 1e-9).mean()),
         expected_shortfall_pct=float(-worst.mean() * 100),
-        p_below_minus_10=float((final_return < LOSS_LINE).mean()),
+        p_below_minus_10=float((final_return < policies.LOSS_LINE).mean()),
         median_days_to_reach=float(np.median(days_to_reach)) if len(days_to_reach) else None,
         final_progress_quantiles={
             q: round(float(v), 1)

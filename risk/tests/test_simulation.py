@@ -101,3 +101,43 @@ def test_bootstrap_of_trades_runs_and_a_losing_record_rarely_reaches():
         increments=simulation.bootstrap_increments([0.01, 0.006, -0.004], 2.0),
     )
     assert bad.p_reach < 0.05 < 0.9 < good.p_reach
+
+
+def test_viterbi_matches_brute_force_on_a_tiny_case():
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(4, 6))
+    best = max(
+        (
+            sum(q[lvl, i] for i, lvl in enumerate(path))
+            for path in itertools.product(range(4), repeat=6)
+            if all(abs(a - b) <= 1 for a, b in itertools.pairwise(path))
+        )
+    )
+    path = dp._viterbi(q)
+    assert np.abs(np.diff(path)).max() <= 1
+    assert q[path, np.arange(6)].sum() == pytest.approx(best)
+
+
+def test_smooth_policy_keeps_its_slope_and_bounds():
+    key = dp.ModelKey.of(mu=0.2, sigma=0.4, target=0.1, days=10, min_factor=0.5, max_factor=1.3, allow_zero=False)
+    grid = np.arange(-100.0, 100.0 + 1e-9)
+    lower = np.full((11, len(grid)), 0.5)
+    lower[10, grid <= 25] = 1.0  # a contract-like bound on the first day
+    maps = dp.smooth_policy(
+        key, p_grid=grid, slope_per_point=0.045, loss_line=-0.1, loss_penalty=0.3, lower=lower, upper=None
+    )
+    assert np.abs(np.diff(maps, axis=1)).max() <= 0.045 + 1e-9
+    assert maps.min() >= 0.5 - 1e-9 and maps.max() <= 1.3 + 1e-9
+    assert (maps[10, grid <= 25] >= 1.0 - 1e-9).all()
+    assert (maps[0] == 0.5).all()
+
+
+@pytest.mark.parametrize(("mu", "sigma", "g"), [(0.4, 0.8, 0.05), (0.0, 0.8, 0.20)])
+def test_the_default_ends_in_a_deep_loss_no_more_often_than_the_optimum(mu, sigma, g):
+    """Issue 16's second target, where it was tightest (σ 0.8): the default weighs a deep loss."""
+    r = simulation.compare(
+        mu=mu, sigma=sigma, goal=simulation.GoalSpec(target_return=g), settings=policies.SizingSettings(),
+        paths=20000, seed=11,
+    )
+    assert r["default"].p_below_minus_10 <= r["optimal"].p_below_minus_10
+    assert r["default"].p_reach >= 0.97 * r["optimal"].p_reach
