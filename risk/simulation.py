@@ -180,8 +180,7 @@ def simulate(
         p_below_minus_10=float((final_return < policies.LOSS_LINE).mean()),
         median_days_to_reach=float(np.median(days_to_reach)) if len(days_to_reach) else None,
         final_progress_quantiles={
-            q: round(float(v), 1)
-            for q, v in zip(QUANTILES, np.percentile(p_final, [5, 25, 50, 75, 95]), strict=True)
+            q: round(float(v), 1) for q, v in zip(QUANTILES, np.percentile(p_final, [5, 25, 50, 75, 95]), strict=True)
         },
         reached=reached if keep_paths else None,
         final_return=final_return if keep_paths else None,

@@ -107,11 +107,9 @@ def test_viterbi_matches_brute_force_on_a_tiny_case():
     rng = np.random.default_rng(3)
     q = rng.normal(size=(4, 6))
     best = max(
-        (
-            sum(q[lvl, i] for i, lvl in enumerate(path))
-            for path in itertools.product(range(4), repeat=6)
-            if all(abs(a - b) <= 1 for a, b in itertools.pairwise(path))
-        )
+        sum(q[lvl, i] for i, lvl in enumerate(path))
+        for path in itertools.product(range(4), repeat=6)
+        if all(abs(a - b) <= 1 for a, b in itertools.pairwise(path))
     )
     path = dp._viterbi(q)
     assert np.abs(np.diff(path)).max() <= 1
@@ -136,8 +134,12 @@ def test_smooth_policy_keeps_its_slope_and_bounds():
 def test_the_default_ends_in_a_deep_loss_no_more_often_than_the_optimum(mu, sigma, g):
     """Issue 16's second target, where it was tightest (σ 0.8): the default weighs a deep loss."""
     r = simulation.compare(
-        mu=mu, sigma=sigma, goal=simulation.GoalSpec(target_return=g), settings=policies.SizingSettings(),
-        paths=20000, seed=11,
+        mu=mu,
+        sigma=sigma,
+        goal=simulation.GoalSpec(target_return=g),
+        settings=policies.SizingSettings(),
+        paths=20000,
+        seed=11,
     )
     assert r["default"].p_below_minus_10 <= r["optimal"].p_below_minus_10
     assert r["default"].p_reach >= 0.97 * r["optimal"].p_reach
