@@ -198,3 +198,13 @@ def test_a_thousand_random_logged_decisions_replay_to_identical_factors(user):
     for row in rows:
         replay = services.adjustment_replay(row)
         assert (replay.factor, replay.stance) == (row.adjustment_factor, row.stance)
+
+
+def test_a_decision_of_another_policy_version_is_not_replayed(user):
+    goal = GoalFactory(owner=user)
+    row = services.position_size_decide(goal=goal, base_position_size=D("100"))
+    assert services.adjustment_replay(row).factor == row.adjustment_factor
+    GoalAdjustment.objects.filter(pk=row.pk).update(policy_version="2")
+    row.refresh_from_db()
+    with pytest.raises(ValueError, match="cannot replay"):
+        services.adjustment_replay(row)
