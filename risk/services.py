@@ -7,7 +7,7 @@ from django.db import transaction
 
 from goals import progress
 from goals.models import FinancialGoal, GoalState, GoalType
-from mastertrade.core import clock, metrics
+from mastertrade.core import clock, metrics, sql
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import PERCENT, QUANTITY, largest, quantize
 
@@ -186,7 +186,7 @@ def position_size_decide(
     decision = policies.decide(
         progress_pct=progress_pct, expected_pct=expected_pct, drawdown_pct=guard, settings=settings, outlook=outlook
     )
-    adjustment = GoalAdjustment.objects.create(
+    adjustment = GoalAdjustment(
         owner_id=goal.owner_id,
         goal=goal,
         base_position_size=base_position_size,
@@ -216,13 +216,22 @@ def position_size_decide(
         reach_probability=goal.reach_probability,
         created_at=now,
     )
+    sql.insert(adjustment)  # the hot path: one precompiled INSERT (mastertrade.core.sql)
     metrics.record_sizing(stance=decision.stance, factor=decision.factor)
     transaction.on_commit(lambda: [hook(adjustment) for hook in _sizing_hooks])
     return adjustment
 
 
 def adjustment_replay(adjustment: GoalAdjustment) -> policies.SizingDecision:
-    """The decision recomputed from the audit row's inputs alone."""
+    """The decision recomputed from the audit row's inputs alone. A row written by
+    another version of its policy cannot be replayed by this one (ValueError): the
+    version is part of the inputs."""
+    current = policies.POLICY_VERSIONS.get(adjustment.policy)
+    if adjustment.policy_version != current:
+        raise ValueError(
+            f"decision {adjustment.pk} was made by {adjustment.policy!r} version {adjustment.policy_version!r}; "
+            f"this server runs version {current!r} and cannot replay it"
+        )
     outlook = None
     if adjustment.horizon_days is not None:
         outlook = policies.Outlook(adjustment.mu, adjustment.sigma, adjustment.target_return, adjustment.horizon_days)

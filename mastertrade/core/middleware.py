@@ -1,6 +1,7 @@
 import uuid
 
 from django.http import JsonResponse
+from django_prometheus import middleware as django_prometheus_middleware
 
 
 class RequestIdMiddleware:
@@ -10,7 +11,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: that parses every header
         request.request_id = (
             incoming
             if incoming.isascii() and 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum()
@@ -56,3 +57,35 @@ class ApiErrorShapeMiddleware:
             if header in response:
                 shaped[header] = response[header]
         return shaped
+
+
+class _LabelledChildren:
+    """django-prometheus looks up a labelled child (`metric.labels(...)`, validated and
+    locked) about ten times per request; the children for a given set of label values
+    never change, so keep them (bounded: label values come from routes, methods and
+    status codes)."""
+
+    _MAX = 10_000
+
+    def __init__(self):
+        self._children = {}
+
+    def child(self, metric, labels):
+        key = (id(metric), *labels.items())
+        found = self._children.get(key)
+        if found is None:
+            if len(self._children) >= self._MAX:
+                self._children.clear()
+            found = self._children[key] = metric.labels(**labels)
+        return found
+
+
+class PrometheusAfterMiddleware(django_prometheus_middleware.PrometheusAfterMiddleware):
+    """django-prometheus's, every metric kept, with the labelled children remembered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._labelled = _LabelledChildren()
+
+    def label_metric(self, metric, request, response=None, **labels):
+        return self._labelled.child(metric, labels) if labels else metric

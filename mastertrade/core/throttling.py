@@ -40,7 +40,8 @@ class WriteRateThrottle(BaseThrottle):
         self.retry_after = (window + 1) * period - now
         key = cache.make_key(f"throttle:write:{request.user.pk}:{window}")
         try:
-            pipe = get_redis_connection("default").pipeline()
+            # INCR is atomic on its own; no MULTI/EXEC needed (two replies to read, not four).
+            pipe = get_redis_connection("default").pipeline(transaction=False)
             pipe.incr(key)
             pipe.expire(key, period + 1, nx=True)
             count, _ = pipe.execute()

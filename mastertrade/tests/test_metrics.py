@@ -214,8 +214,6 @@ def test_metrics_still_answer_when_the_database_is_down(client):
 # --- Several processes
 
 
-
-
 def _get(url: str, timeout: float = 5) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback URL)

@@ -1,0 +1,162 @@
+"""The hot path's shortcuts (issue 15) give exactly what the general paths give."""
+
+import io
+import json
+import sys
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from goals.api.serializers import GoalSerializer
+from goals.factories import GoalFactory
+from mastertrade.core import handlers, sql
+from mastertrade.core.serializers import RepresentationPlanMixin, Serializer, _build_plan
+from mastertrade.core.tokens import api_token_create
+from risk.api.serializers import PositionSizeSerializer
+from risk.models import GoalAdjustment
+
+pytestmark = pytest.mark.django_db
+
+
+def _drf_output(serializer_class, instance, **kwargs):
+    """What DRF's own Serializer.to_representation gives (the plan bypassed)."""
+    serializer = serializer_class(instance, **kwargs)
+    return super(RepresentationPlanMixin, serializer).to_representation(instance)
+
+
+def test_goal_output_by_plan_is_drfs_output(user):
+    goal = GoalFactory(owner=user, capital_base=None, reach_probability=Decimal("0.4321"))
+    assert _build_plan(GoalSerializer) is not None
+    assert GoalSerializer(goal).data == _drf_output(GoalSerializer, goal)
+    assert GoalSerializer([goal, goal], many=True).data == [_drf_output(GoalSerializer, goal)] * 2
+
+
+class _ContextField(serializers.IntegerField):
+    def to_representation(self, value):
+        return value + self.context["offset"]
+
+
+class _WithContext(Serializer):
+    plain = serializers.IntegerField(source="pk")
+    seen = serializers.SerializerMethodField()
+
+    def get_seen(self, obj):
+        return self.context["who"]
+
+
+class _CustomOutput(Serializer):
+    shifted = _ContextField(source="pk")
+
+
+def test_method_fields_see_their_own_instances_context(user):
+    goal = GoalFactory(owner=user)
+    assert _WithContext(goal, context={"who": "a"}).data == {"plain": goal.pk, "seen": "a"}
+    assert _WithContext(goal, context={"who": "b"}).data == {"plain": goal.pk, "seen": "b"}
+
+
+def test_a_field_with_its_own_output_keeps_drfs_path(user):
+    goal = GoalFactory(owner=user)
+    assert _build_plan(_CustomOutput) is None
+    assert _CustomOutput(goal, context={"offset": 5}).data == {"shifted": goal.pk + 5}
+
+
+def _adjustment(goal, **extra):
+    return GoalAdjustment(
+        owner_id=goal.owner_id,
+        goal=goal,
+        base_position_size=Decimal("1000.5"),
+        current_value=goal.current_value,
+        target_value=goal.target_value,
+        progress_pct=Decimal("12.5"),
+        drawdown_pct=Decimal("0"),
+        adjustment_factor=Decimal("1.1"),
+        adjusted_size=Decimal("1100.55"),
+        stance="aggressive",
+        reason="r",
+        mu=0.25,
+        sigma=0.4,
+        **extra,
+    )
+
+
+def test_precompiled_insert_writes_what_the_orm_writes(user):
+    goal = GoalFactory(owner=user)
+    fast = sql.insert(_adjustment(goal))
+    orm = _adjustment(goal)
+    orm.save()
+    assert fast.pk and not fast._state.adding
+    fields = GoalAdjustment._meta.concrete_fields
+    columns = [f.attname for f in fields if not f.primary_key and f.attname != "created_at"]
+    stored = GoalAdjustment.objects.values(*columns)
+    assert stored.get(pk=fast.pk) == stored.get(pk=orm.pk)
+    assert PositionSizeSerializer(fast).data["adjustment_id"] == fast.pk
+
+
+def _environ(path, token, cookie=None):
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_AUTHORIZATION": f"Token {token}",
+    }
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    return environ
+
+
+@pytest.fixture
+def keep_test_connection():
+    """As Django's test client does: the handler must not close the test's connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_cookieless_api_requests_take_the_lean_chain_with_the_same_answer(user, settings, keep_test_connection):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    goal = GoalFactory(owner=user)
+    _, key = api_token_create(user=user, name="hot-path")
+    application = handlers.get_wsgi_application()
+    path = f"/api/v1/goals/{goal.pk}/"
+    answers = {}
+    for cookie in (None, "sessionid=nothing"):
+        status, headers = {}, {}
+
+        def start_response(line, header_list, exc_info=None, status=status, headers=headers):
+            status["line"] = line
+            headers.update(header_list)
+
+        body = b"".join(application(_environ(path, key, cookie), start_response))
+        assert status["line"].startswith("200"), body
+        assert "X-Request-ID" in headers and headers["X-Frame-Options"] == "DENY"
+        answers[cookie] = json.loads(body)
+    assert answers[None] == answers["sessionid=nothing"]
+    assert handlers.is_engine_request({"PATH_INFO": path})
+    assert not handlers.is_engine_request({"PATH_INFO": path, "HTTP_COOKIE": "a=b"})
+    assert not handlers.is_engine_request({"PATH_INFO": "/admin/"})
+    settings_before = list(settings.MIDDLEWARE)
+    lean, whole = handlers.EngineHandler(), handlers.WSGIHandler()
+    assert settings_before == settings.MIDDLEWARE  # restored after loading the lean chain
+
+    def view_middleware(handler):
+        return {type(method.__self__).__name__ for method in handler._view_middleware}
+
+    assert "CsrfViewMiddleware" in view_middleware(whole)
+    assert "CsrfViewMiddleware" not in view_middleware(lean)
