@@ -69,11 +69,11 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     import os
     import subprocess
     import sys
-    import time
 
     from django.conf import settings
 
     from mastertrade.celery import app
+    from mastertrade.testing import stop_process, wait_for
 
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = os.environ | {
@@ -104,18 +104,14 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def answers_ping():
         if proc.poll() is not None:
             raise RuntimeError(f"celery worker exited: {log.read_text()}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
+        return app.control.ping(destination=[hostname], timeout=0.5)
+
+    if not wait_for(answers_ping, 30):
         proc.kill()
         raise RuntimeError(f"celery worker did not answer a ping: {log.read_text()}")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc, 15)

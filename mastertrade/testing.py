@@ -1,7 +1,15 @@
 """Helpers the test suites share: wait for something observable, find a free port."""
 
+import os
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -26,3 +34,50 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate, then kill if it has not exited within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@contextmanager
+def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
+    """The project's gunicorn (its settings file, the test settings, the test database)
+    on a free loopback port; yields its base URL once /health/ answers 200, and stops it."""
+    from django.conf import settings
+
+    port = free_port()
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
+        "DB_NAME": settings.DATABASES["default"]["NAME"],
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    log_path = tmp_path / "gunicorn.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "mastertrade.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "30",
+    ]  # fmt: skip
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        try:
+            with urllib.request.urlopen(base + "/health/", timeout=2) as response:  # noqa: S310 - loopback
+                return response.status == 200
+        except OSError:
+            return False
+
+    if wait_for(healthy, 30) is None:
+        proc.kill()
+        raise RuntimeError(log_path.read_text())
+    try:
+        yield base
+    finally:
+        stop_process(proc)

@@ -17,7 +17,7 @@ from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from mastertrade.core import metrics
-from mastertrade.testing import free_port
+from mastertrade.testing import free_port, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -223,27 +223,20 @@ def _get(url: str, timeout: float = 5) -> tuple[int, str]:
 
 
 def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    """The body of `url` once it answers 200 (the process must stay up meanwhile)."""
+
+    def answer():
         if proc.poll() is not None:
             raise AssertionError(f"process exited: {log.read_text()}")
         try:
             status, body = _get(url, timeout=2)
-            if status == 200:
-                return body
         except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer in {seconds}s: {log.read_text()}")
+            return None
+        return body if status == 200 else None
 
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+    body = wait_for(answer, seconds, 0.2)
+    assert body is not None, f"{url} did not answer in {seconds}s: {log.read_text()}"
+    return body
 
 
 def _app_env(multiproc_dir: Path, **extra) -> dict:
@@ -296,7 +289,7 @@ def test_gunicorn_with_two_workers_counts_every_request_once(tmp_path):
             assert status == 200
             assert _health_requests(text) == before + n
     finally:
-        _stop(proc)
+        stop_process(proc)
     pids = {line.split()[0] for line in access_log.read_text().splitlines() if " /health/ " in line}
     assert len(pids) == 2, f"both workers should have served /health/: {pids}"
 
@@ -324,15 +317,17 @@ def test_celery_worker_serves_its_task_counts_on_its_metrics_port(tmp_path):
         app.send_task("goals.snapshot_goals", queue=queue)
         app.send_task("goals.snapshot_goals", args=["unexpected"], queue=queue)  # raises TypeError
         task = "goals.snapshot_goals"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def both_counted():
             samples = parse(_get(f"http://127.0.0.1:{port}/metrics")[1])
             ran = value(samples, "mastertrade_celery_tasks_total", task=task, state="SUCCESS")
             failed = value(samples, "mastertrade_celery_task_failures_total", task=task)
-            if ran and failed:
-                break
-            time.sleep(0.2)
+            return (ran, failed, samples) if ran and failed else None
+
+        counted = wait_for(both_counted, 30, 0.2)
+        assert counted is not None, log.read_text()
+        ran, failed, samples = counted
         assert (ran, failed) == (1, 1), log.read_text()
         assert value(samples, "mastertrade_celery_tasks_total", task=task, state="FAILURE") == 1
     finally:
-        _stop(proc)
+        stop_process(proc)

@@ -12,9 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from mastertrade.testing import free_port, wait_until
+from mastertrade.testing import gunicorn_on_test_db
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (20261125, 1312)
@@ -26,52 +25,8 @@ pytestmark = pytest.mark.contract
 
 @pytest.fixture
 def live_server_url(transactional_db, tmp_path):
-    port = free_port()
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "mastertrade.wsgi:application",
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--timeout",
-                "30",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy():
-        try:
-            with urllib.request.urlopen(base + "/health/", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    if wait_until(healthy, 30) is None:
-        proc.kill()
-        raise RuntimeError(log_path.read_text())
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with gunicorn_on_test_db(tmp_path, workers=2) as base:
+        yield base
 
 
 def token_for(base: str, username: str, password: str) -> str:

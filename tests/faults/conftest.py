@@ -2,18 +2,15 @@
 while the stack's services are stopped and started under it."""
 
 import json
-import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connections
 
-from mastertrade.testing import free_port, wait_until
+from mastertrade.testing import gunicorn_on_test_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,41 +48,5 @@ class Http:
 def live_app(transactional_db, tmp_path):
     """gunicorn (4 workers, so a probe is served while clients wait on the database),
     the app's real stack, the test database."""
-    port = free_port()
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "mastertrade.wsgi:application",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--timeout",
-            "30",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    http = Http(f"http://127.0.0.1:{port}")
-    if wait_until(lambda: http.call("GET", "/health/")[0] == 200, 20) is None:
-        proc.kill()
-        raise RuntimeError((tmp_path / "gunicorn.log").read_text())
-    yield http
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with gunicorn_on_test_db(tmp_path, workers=4) as base:
+        yield Http(base)

@@ -3,6 +3,7 @@
 Each drill stops a real service of the local stack and starts it again, so this file
 runs in its own stage of `make test` (marker `faults`), after the main suite."""
 
+import datetime as dt
 import itertools
 import json
 import threading
@@ -15,7 +16,7 @@ from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.services import goals_snapshot
 from mastertrade.factories import api_token_for
-from mastertrade.testing import wait_until
+from mastertrade.testing import wait_for, wait_until
 from strategies.factories import StrategyFactory
 from trades.models import Trade
 
@@ -66,7 +67,7 @@ class TradingClients:
                 self.answers[external_id] = code
                 self.sizing_codes.append(sizing)
                 self.bodies_5xx += [b for c, b in ((code, body), (sizing, sizing_body)) if c >= 500]
-            time.sleep(0.05)
+            self.stop.wait(0.05)  # pacing: a steady trickle of traffic, not a wait for a result
 
     def __enter__(self):
         for t in self.threads:
@@ -78,14 +79,21 @@ class TradingClients:
         for t in self.threads:
             t.join(timeout=30)
 
+    def answered(self) -> int:
+        with self.lock:
+            return len(self.answers)
+
     def retry_failed(self) -> None:
+        """What a client does after an outage: retry each failed trade (same external_id)
+        until it is accepted, or for at most 10 s."""
+
+        def accepted(external_id):
+            code, _ = self.http.call("POST", "/api/v1/trades/", self.trade_body(external_id))
+            return code if 200 <= code < 300 else None
+
         for external_id, code in list(self.answers.items()):
-            for _ in range(20):
-                if 200 <= code < 300:
-                    break
-                code, _ = self.http.call("POST", "/api/v1/trades/", self.trade_body(external_id))
-                time.sleep(0.1)
-            self.answers[external_id] = code
+            if not 200 <= code < 300:
+                self.answers[external_id] = wait_for(lambda e=external_id: accepted(e), 10, 0.1) or code
 
 
 def setup_trader(http):
@@ -97,16 +105,18 @@ def setup_trader(http):
 def drill(live_app, service: str):
     goal = setup_trader(live_app)
     with TradingClients(live_app, goal.pk) as clients:
-        time.sleep(1.0)
+        assert wait_for(lambda: clients.answered() >= 3, 20)  # traffic flows before the outage
         stack("stop-service", service)
         try:
-            time.sleep(1.0)
+            during = clients.answered()
+            assert wait_for(lambda: clients.answered() >= during + 3, 60)  # clients ran into the outage
             health_code, health_body = live_app.call("GET", "/health/", timeout=15)
             api_code, api_body = live_app.call("GET", "/api/v1/goals/", timeout=15)
         finally:
             stack("start-service", service)
         recovered_in = wait_until(lambda: live_app.call("GET", f"/api/v1/goals/{goal.pk}/")[0] == 200, 10)
-        time.sleep(1.0)
+        after = clients.answered()
+        assert wait_for(lambda: clients.answered() >= after + 3, 20)  # and flows again after it
     reconnect_test_db()
     clients.retry_failed()
     return goal, clients, (health_code, health_body), (api_code, api_body), recovered_in
@@ -253,21 +263,27 @@ def test_broker_down_api_keeps_answering_and_snapshots_catch_up(live_app, worker
         return list(GoalProgressSnapshot.objects.filter(source="periodic").values_list("goal_id", "period_start"))
 
     assert wait_until(lambda: len({g for g, _ in periodic_periods()}) == 3, 30), worker_and_beat / "beat.log"
+    def period_now():
+        return snapshot_period_start(dt.datetime.now(dt.UTC), 6)
+
+    def broker_down():
+        code, body = live_app.call("GET", "/health/")
+        return (code, body) if code == 200 and json.loads(body)["checks"]["broker"] == "down" else None
+
     stack("stop-service", "redis-broker")
     try:
-        time.sleep(1)
+        stopped_in = period_now()
+        health = wait_for(broker_down, 15)  # the health check has seen the broker go
         api = live_app.call("GET", "/api/v1/goals/")
-        health = live_app.call("GET", "/health/")
-        time.sleep(7)  # more than a whole period without a broker
+        # A whole period without a broker: wait until the period after the stop has ended.
+        assert wait_for(lambda: period_now() >= stopped_in + dt.timedelta(seconds=12), 20)
     finally:
         stack("start-service", "redis-broker")
     back_at = time.time()
     assert api[0] == 200
-    assert health[0] == 200 and json.loads(health[1])["checks"]["broker"] == "down"
+    assert health is not None and health[0] == 200 and json.loads(health[1])["checks"]["broker"] == "down"
 
     def caught_up():
-        import datetime as dt
-
         period = snapshot_period_start(dt.datetime.fromtimestamp(time.time(), tz=dt.UTC), 6)
         return period.timestamp() >= back_at - 6 and sum(1 for _, p in periodic_periods() if p == period) == 3
 
