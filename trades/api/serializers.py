@@ -77,20 +77,5 @@ class TradeSerializer(ModelSerializer):
 
     class Meta:
         model = Trade
-        fields = [
-            "id",
-            "goal",
-            "strategy",
-            "symbol",
-            "side",
-            "quantity",
-            "entry_price",
-            "exit_price",
-            "profit_loss",
-            "entry_time",
-            "exit_time",
-            "status",
-            "external_id",
-            "created_at",
-        ]
+        fields = ["id", *TradeInputSerializer.Meta.fields, "created_at"]
         read_only_fields = fields
