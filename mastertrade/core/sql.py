@@ -1,14 +1,35 @@
 """Hot-path statements written once per model instead of built by the ORM per request.
 
-Building and compiling an ORM INSERT costs more CPU than PostgreSQL spends running it
-(bench/api.py): the sizing hot path's audit row goes through `insert` instead. The
-values pass through each field's `get_db_prep_save`, exactly as `Model.save()` does;
-no signal is sent (nothing in the project listens to these models' saves)."""
+Building and compiling an ORM query costs more CPU than PostgreSQL spends running it
+(bench/api.py): the goal read behind every goal, sizing and selection request goes
+through `get`, the sizing audit row through `insert`. `get` reads the same columns as
+`.get()` and builds the instance with `Model.from_db`; `insert` passes the values
+through each field's `get_db_prep_save`, exactly as `Model.save()` does; no signal is
+sent (nothing in the project listens to these models' saves)."""
 
 from functools import cache
 
 from django.db import connections, router
 from django.db.models import Model
+
+
+@cache
+def _select_sql(model: type[Model], columns: tuple[str, ...]) -> tuple[str, list[str]]:
+    fields = model._meta.concrete_fields
+    selected = ", ".join(f'"{f.column}"' for f in fields)
+    where = " AND ".join(f'"{model._meta.get_field(name).column}" = %s' for name in columns)
+    return f'SELECT {selected} FROM "{model._meta.db_table}" WHERE {where}', [f.attname for f in fields]
+
+
+def get(model: type[Model], **equals) -> Model | None:
+    """The one row of `model` whose fields (attnames) equal `equals`, or None, in one
+    precompiled SELECT (cached per model and set of fields)."""
+    sql, attnames = _select_sql(model, tuple(equals))
+    alias = router.db_for_read(model)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, list(equals.values()))
+        row = cursor.fetchone()
+    return None if row is None else model.from_db(alias, attnames, row)
 
 
 @cache

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from goals.api.serializers import GoalSerializer
 from goals.factories import GoalFactory
+from goals.models import FinancialGoal
 from mastertrade.core import handlers, sql
 from mastertrade.core.serializers import RepresentationPlanMixin, Serializer, _build_plan
 from mastertrade.core.tokens import api_token_create
@@ -91,6 +92,16 @@ def test_precompiled_insert_writes_what_the_orm_writes(user):
     stored = GoalAdjustment.objects.values(*columns)
     assert stored.get(pk=fast.pk) == stored.get(pk=orm.pk)
     assert PositionSizeSerializer(fast).data["adjustment_id"] == fast.pk
+
+
+def test_precompiled_get_reads_what_the_orm_reads(user, other_user):
+    goal = GoalFactory(owner=user, reach_probability=Decimal("0.25"))
+    fast = sql.get(FinancialGoal, id=goal.pk, owner_id=user.pk)
+    orm = FinancialGoal.objects.get(pk=goal.pk)
+    fields = [f.attname for f in FinancialGoal._meta.concrete_fields]
+    assert [getattr(fast, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert not fast._state.adding
+    assert sql.get(FinancialGoal, id=goal.pk, owner_id=other_user.pk) is None
 
 
 def _environ(path, token, cookie=None):
