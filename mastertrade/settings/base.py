@@ -54,7 +54,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mastertrade.core.middleware.RequestIdMiddleware",
@@ -65,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mastertrade.core.middleware.PrometheusAfterMiddleware",
+    "mastertrade.core.middleware.PrometheusMiddleware",
 ]
 
 ROOT_URLCONF = "mastertrade.urls"

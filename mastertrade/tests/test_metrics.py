@@ -126,6 +126,45 @@ def test_recording_functions_show_up_on_metrics(client):
     assert abs(value(after, "mastertrade_snapshot_last_success_timestamp_seconds") - time.time()) < 60
 
 
+LATENCY = "django_http_requests_latency_seconds_by_view_method"
+REQUEST_SERIES = {
+    "django_http_requests_total_by_view_transport_method_total": {
+        "view": "health",
+        "transport": "http",
+        "method": "GET",
+    },
+    "django_http_responses_total_by_status_view_method_total": {"status": "200", "view": "health", "method": "GET"},
+    f"{LATENCY}_count": {"view": "health", "method": "GET"},
+}
+
+
+@pytest.mark.django_db
+def test_each_request_is_counted_in_the_documented_series_only(client):
+    """One request moves each documented request series by one, and nothing else of
+    django-prometheus's HTTP family (those series are not written at all)."""
+    before = scrape(client)
+    assert client.get("/health/").status_code == 200
+    after = scrape(client)
+    for name, labels in REQUEST_SERIES.items():
+        assert value(after, name, **labels) == value(before, name, **labels) + 1, name
+    moved = {
+        name
+        for key, v in after.items()
+        if v != before.get(key) and (name := key[0]).startswith("django_http_") and not name.endswith("_created")
+    }
+    assert moved <= REQUEST_SERIES.keys() | {f"{LATENCY}_bucket", f"{LATENCY}_sum"}, moved
+
+
+@pytest.mark.django_db
+def test_an_unhandled_exception_is_counted_by_type(client, rf):
+    from mastertrade.core.middleware import PrometheusMiddleware
+
+    name = "django_http_exceptions_total_by_type_total"
+    before = value(scrape(client), name, type="ZeroDivisionError")
+    PrometheusMiddleware(lambda request: None).process_exception(rf.get("/"), ZeroDivisionError())
+    assert value(scrape(client), name, type="ZeroDivisionError") == before + 1
+
+
 @pytest.mark.django_db
 def test_unknown_label_values_are_recorded_as_other(client):
     before = scrape(client)
