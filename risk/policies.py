@@ -342,7 +342,23 @@ def decide(
     outlook: Outlook | None = None,
 ) -> SizingDecision:
     """The sizing decision for a goal at `progress_pct` (pace `expected_pct`, None without
-    a deadline) with the guard drawdown `drawdown_pct` (see `guard_drawdown`)."""
+    a deadline) with the guard drawdown `drawdown_pct` (see `guard_drawdown`).
+
+    A pure function of its inputs, so each process remembers the last DECISIONS_KEPT
+    answers: between two fills a trading engine asks again and again with the same
+    inputs (they are quantized: progress, pace and drawdown to the cent of a percent,
+    days since the peak to a hundredth of a day), and the numpy core costs more for one
+    point than everything else the decision does. The key is each input's repr, so
+    equal numbers written differently (1.0, 1.00) keep their own wording."""
+    exact = (repr(progress_pct), repr(expected_pct), repr(drawdown_pct), repr(settings), repr(outlook))
+    return _decide(exact, progress_pct, expected_pct, drawdown_pct, settings, outlook)
+
+
+DECISIONS_KEPT = 4096
+
+
+@lru_cache(maxsize=DECISIONS_KEPT)
+def _decide(_exact, progress_pct, expected_pct, drawdown_pct, settings, outlook) -> SizingDecision:
     f, code = factors(
         progress_pct=float(progress_pct),
         expected_pct=None if expected_pct is None else float(expected_pct),

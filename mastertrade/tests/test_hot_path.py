@@ -171,3 +171,74 @@ def test_cookieless_api_requests_take_the_lean_chain_with_the_same_answer(user, 
 
     assert "CsrfViewMiddleware" in view_middleware(whole)
     assert "CsrfViewMiddleware" not in view_middleware(lean)
+
+
+# --- The write throttle's counter: its own RESP socket, the same counts as redis-py.
+
+
+def test_the_throttle_counter_counts_like_redis_py_and_sets_the_expiry_once():
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    from mastertrade.core.throttling import counter
+
+    redis = get_redis_connection("default")
+    key = "mt:test:hot-path:counter"
+    redis.delete(key)
+    try:
+        assert [counter().incr(key, expire_seconds=61) for _ in range(3)] == [1, 2, 3]
+        assert redis.get(key) == b"3" and 59 <= redis.ttl(key) <= 61
+        redis.expire(key, 500)
+        assert counter().incr(key, expire_seconds=61) == 4
+        assert redis.ttl(key) > 61  # NX: an expiry already set is kept
+        # Same database as the cache (the test cache has its own).
+        assert settings.CACHES["default"]["LOCATION"].endswith(f"/{redis.connection_pool.connection_kwargs['db']}")
+    finally:
+        redis.delete(key)
+
+
+def test_the_throttle_counter_reconnects_after_an_error():
+    from django_redis import get_redis_connection
+
+    from mastertrade.core.throttling import RedisError, counter
+
+    redis = get_redis_connection("default")
+    key = "mt:test:hot-path:not-a-number"
+    redis.set(key, "x")
+    try:
+        with pytest.raises(RedisError, match="not an integer"):
+            counter().incr(key, expire_seconds=61)
+        redis.delete(key)
+        assert counter().incr(key, expire_seconds=61) == 1
+    finally:
+        redis.delete(key)
+
+
+def test_with_the_cache_redis_unreachable_writes_are_allowed(settings, user):
+    from types import SimpleNamespace
+
+    from mastertrade.core.throttling import RedisCounter, WriteRateThrottle
+    from mastertrade.testing import free_port
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/1"},
+    }
+    settings.API_THROTTLE_WRITE = "1/minute"
+    unreachable = RedisCounter(settings.CACHES["default"]["LOCATION"], connect_timeout=0.5, timeout=0.5)
+    with pytest.raises(OSError):
+        unreachable.incr("k", expire_seconds=61)
+    request = SimpleNamespace(method="POST", user=user)
+    assert all(WriteRateThrottle().allow_request(request, None) for _ in range(3))
+
+
+def test_the_throttle_counter_reads_password_and_database_from_the_url():
+    from mastertrade.core.throttling import RedisCounter
+
+    c = RedisCounter("redis://me:p%40ss@cache.example:6390/4", connect_timeout=1, timeout=1)
+    assert (c.address, c.username, c.password, c.database) == (("cache.example", 6390), "me", "p@ss", 4)
+    c = RedisCounter("unix:///run/redis.sock?db=2", connect_timeout=1, timeout=1)
+    assert (c.address, c.password, c.database) == ("/run/redis.sock", None, 2)
+    assert RedisCounter("rediss://cache.example/0", connect_timeout=1, timeout=1).tls
+    with pytest.raises(ValueError, match="http"):
+        RedisCounter("http://cache.example/0", connect_timeout=1, timeout=1)

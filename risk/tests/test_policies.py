@@ -138,3 +138,15 @@ def test_scalar_entry_point_and_vectorised_core_agree():
         f, _ = policies.factors(progress_pct=p, expected_pct=30.0, drawdown_pct=11.0, settings=s, outlook=OUTLOOKS[0])
         scalar = [at(D(str(v)), expected=D(30), drawdown=D(11), settings=s, outlook=OUTLOOKS[0]).factor for v in p]
         assert [D(repr(float(v))).quantize(D("0.0001")) for v in f] == scalar
+
+
+def test_a_remembered_decision_is_the_same_decision_and_keeps_its_inputs_wording():
+    """decide() is remembered per exact inputs: asking again gives the same answer, and
+    equal numbers written differently are not mixed up in the reason."""
+    s, outlook = SizingSettings(), policies.Outlook(0.2, 0.4, 0.1, 21)
+    first = decide(progress_pct=D("30.5"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
+    again = decide(progress_pct=D("30.5"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
+    other = decide(progress_pct=D("30.50"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
+    assert again == first
+    assert "Progress 30.5% " in first.reason and "Progress 30.50% " in other.reason
+    assert other.factor == first.factor

@@ -76,6 +76,7 @@ def test_the_simulator_calls_the_policy_function_the_api_calls(monkeypatch):
     assert calls == [50] * 21
     from decimal import Decimal as D
 
+    policies._decide.cache_clear()  # decisions are remembered: ask afresh
     policies.decide(progress_pct=D(10), expected_pct=D(5), drawdown_pct=D(0), settings=policies.SizingSettings())
     assert calls[-1] == 1
 
