@@ -242,3 +242,50 @@ def test_the_throttle_counter_reads_password_and_database_from_the_url():
     assert RedisCounter("rediss://cache.example/0", connect_timeout=1, timeout=1).tls
     with pytest.raises(ValueError, match="http"):
         RedisCounter("http://cache.example/0", connect_timeout=1, timeout=1)
+
+
+# --- Content negotiation, remembered: DRF's answer for every Accept header.
+
+
+@pytest.mark.parametrize(
+    "accept, query",
+    [
+        (None, ""),
+        ("application/json", ""),
+        ("*/*", ""),
+        ("text/html", ""),
+        ("application/json; indent=4", ""),
+        ("text/html;q=0.5, application/json", ""),
+        ("application/*", ""),
+        ("*/*", "format=api"),
+        (None, "format=json"),
+    ],
+)
+def test_remembered_negotiation_gives_drfs_answer(rf, accept, query):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+    from rest_framework.request import Request
+
+    from mastertrade.core.negotiation import RememberingContentNegotiation
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+    expected = DefaultContentNegotiation().select_renderer(Request(rf.get(f"/?{query}", **headers)), renderers)
+    for _ in range(2):  # the first asks DRF, the second remembers
+        request = Request(rf.get(f"/?{query}", **headers))
+        renderer, media_type = RememberingContentNegotiation().select_renderer(request, renderers)
+        assert (renderer, media_type) == expected
+
+
+def test_a_refused_accept_header_is_refused_every_time(rf):
+    from rest_framework.exceptions import NotAcceptable
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+
+    from mastertrade.core.negotiation import RememberingContentNegotiation
+
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            RememberingContentNegotiation().select_renderer(
+                Request(rf.get("/", HTTP_ACCEPT="image/png")), [JSONRenderer()]
+            )
