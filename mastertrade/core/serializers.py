@@ -9,14 +9,19 @@ schema), which encodes its precision and its range, so the schema and the server
 accept exactly the same strings."""
 
 import copy
+import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 
+from django.conf import settings as django_settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from rest_framework import serializers
-from rest_framework.fields import SkipField
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.fields import SkipField, is_simple_callable
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from .money import decimal_kwargs
 
@@ -281,18 +286,102 @@ class RepresentationPlanMixin:
         plan = _representation_plan(type(self))
         if plan is None:
             return super().to_representation(instance)
+        now_tz = _OutputTimezone()
+        plain_object = not isinstance(instance, Mapping)
         ret = {}
-        for name, field, method in plan:
+        for name, field, method, attr, represent in plan:
             if method is not None:
                 ret[name] = getattr(self, method)(instance)
                 continue
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
+            attribute = _NOT_READ
+            if attr is not None and plain_object:
+                try:
+                    attribute = getattr(instance, attr)
+                except Exception:  # noqa: BLE001 - DRF's get_attribute below says what it means
+                    attribute = _NOT_READ
+                else:
+                    if is_simple_callable(attribute):  # DRF calls it: let DRF do it
+                        attribute = _NOT_READ
+            if attribute is _NOT_READ:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            ret[name] = None if check is None else field.to_representation(attribute)
+            if check is None:
+                ret[name] = None
+            elif represent is not None:
+                ret[name] = represent(field, attribute, now_tz)
+            else:
+                ret[name] = field.to_representation(attribute)
         return ret
+
+
+_NOT_READ = object()
+
+
+class _OutputTimezone:
+    """The timezone DateTimeField.default_timezone() gives, looked up at most once per
+    output (it is an asgiref Local read)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = _NOT_READ
+
+    def get(self):
+        if self.value is _NOT_READ:
+            self.value = timezone.get_current_timezone() if django_settings.USE_TZ else None
+        return self.value
+
+
+def _decimal_output(field, value, now_tz):
+    """StrictDecimalField.to_representation for a Decimal already at the field's scale
+    (a column value): DRF's steps reduce to formatting it."""
+    if (
+        isinstance(value, Decimal)
+        and value.as_tuple().exponent == -field.decimal_places
+        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    ):
+        return f"{value:f}"
+    return field.to_representation(value)
+
+
+def _datetime_output(field, value, now_tz):
+    """DateTimeField.to_representation (ISO 8601, the current timezone) for an aware
+    datetime, the timezone looked up once per output."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    tz = now_tz.get()
+    if (
+        tz is None
+        or not isinstance(output_format, str)
+        or output_format.lower() != ISO_8601
+        or not isinstance(value, dt.datetime)
+        or value.utcoffset() is None
+    ):
+        return field.to_representation(value)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _representer(field):
+    """A shortcut for `field.to_representation`, where it is exactly DRF's for the
+    values it takes (it defers to the field for any other)."""
+    if (
+        type(field).to_representation is serializers.DecimalField.to_representation
+        and type(field).quantize is StrictDecimalField.quantize
+        and not field.localize
+        and not field.normalize_output
+    ):
+        return _decimal_output
+    if (
+        type(field).to_representation is serializers.DateTimeField.to_representation
+        and type(field).enforce_timezone is serializers.DateTimeField.enforce_timezone
+        and type(field).default_timezone is serializers.DateTimeField.default_timezone
+        and not hasattr(field, "timezone")
+    ):
+        return _datetime_output
+    return None
 
 
 def _representation_plan(cls):
@@ -302,6 +391,9 @@ def _representation_plan(cls):
 
 
 def _build_plan(cls):
+    """(name, field, method name, attribute, representer) per readable field: `attribute`
+    when DRF's get_attribute reads one plain attribute (tried directly; anything that
+    is not a plain read goes back to DRF's), `representer` from _representer."""
     try:
         prototype = cls()
         fields = list(prototype._readable_fields)
@@ -310,9 +402,13 @@ def _build_plan(cls):
     plan = []
     for field in fields:
         if isinstance(field, serializers.SerializerMethodField):
-            plan.append((field.field_name, None, field.method_name))
+            plan.append((field.field_name, None, field.method_name, None, None))
         elif (type(field).get_attribute, type(field).to_representation) in _OUTPUT_METHODS:
-            plan.append((field.field_name, field, None))
+            attrs = field.source_attrs
+            attr = (
+                attrs[0] if type(field).get_attribute is serializers.Field.get_attribute and len(attrs) == 1 else None
+            )
+            plan.append((field.field_name, field, None, attr, _representer(field)))
         else:
             return None
     return tuple(plan)

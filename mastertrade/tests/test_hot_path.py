@@ -1,9 +1,11 @@
 """The hot path's shortcuts (issue 15) give exactly what the general paths give."""
 
+import datetime as dt
 import io
 import json
 import sys
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from rest_framework import serializers
@@ -12,7 +14,7 @@ from goals.api.serializers import GoalSerializer
 from goals.factories import GoalFactory
 from goals.models import FinancialGoal
 from mastertrade.core import handlers, sql
-from mastertrade.core.serializers import RepresentationPlanMixin, Serializer, _build_plan
+from mastertrade.core.serializers import RepresentationPlanMixin, Serializer, _build_plan, decimal_field
 from mastertrade.core.tokens import api_token_create
 from risk.api.serializers import PositionSizeSerializer
 from risk.models import GoalAdjustment
@@ -31,6 +33,50 @@ def test_goal_output_by_plan_is_drfs_output(user):
     assert _build_plan(GoalSerializer) is not None
     assert GoalSerializer(goal).data == _drf_output(GoalSerializer, goal)
     assert GoalSerializer([goal, goal], many=True).data == [_drf_output(GoalSerializer, goal)] * 2
+
+
+class _Shortcuts(Serializer):
+    amount = decimal_field((12, 2))
+    at = serializers.DateTimeField()
+    label = serializers.CharField(source="describe")  # a method: DRF calls it
+    nested_id = serializers.IntegerField(source="inner.pk")
+
+
+class _Inner:
+    pk = 7
+
+
+class _Thing:
+    inner = _Inner()
+
+    def __init__(self, amount, at):
+        self.amount, self.at = amount, at
+
+    def describe(self):
+        return f"thing {self.amount}"
+
+
+@pytest.mark.parametrize(
+    "amount, at",
+    [
+        (Decimal("12.30"), dt.datetime(2026, 11, 26, 3, 4, 5, 123456, tzinfo=dt.UTC)),  # the column's scale
+        (Decimal("12.3"), dt.datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("America/New_York"))),  # other scale, zone
+        (Decimal("-0.00"), dt.datetime(2026, 1, 1)),  # naive: DRF makes it aware
+        (Decimal("1E+3"), "2026-01-01T00:00:00Z"),  # exponent form; a string passes through
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_output_shortcuts_give_drfs_output(amount, at, zone):
+    from django.utils import timezone
+
+    plan = {name: (attr, represent) for name, _, _, attr, represent in _build_plan(_Shortcuts)}
+    assert plan["amount"][0] == "amount" and plan["amount"][1] is not None
+    assert plan["at"][1] is not None and plan["nested_id"][0] is None  # two attributes deep: DRF reads it
+    thing = _Thing(amount, at)
+    with timezone.override(ZoneInfo(zone)):
+        assert _Shortcuts(thing).data == _drf_output(_Shortcuts, thing)
+        row = {"amount": amount, "at": at, "describe": "a mapping", "inner": {"pk": 1}}
+        assert _Shortcuts(row).data == _drf_output(_Shortcuts, row)
 
 
 class _ContextField(serializers.IntegerField):
@@ -92,6 +138,23 @@ def test_precompiled_insert_writes_what_the_orm_writes(user):
     stored = GoalAdjustment.objects.values(*columns)
     assert stored.get(pk=fast.pk) == stored.get(pk=orm.pk)
     assert PositionSizeSerializer(fast).data["adjustment_id"] == fast.pk
+
+
+def test_precompiled_statements_run_on_psycopgs_cursor_unless_statements_are_counted(user, django_assert_num_queries):
+    from django.db import IntegrityError, connection, transaction
+
+    goal = GoalFactory(owner=user)
+    with django_assert_num_queries(2):  # counted: Django's cursor
+        sql.get(FinancialGoal, id=goal.pk, owner_id=user.pk)
+        sql.insert(_adjustment(goal))
+    assert not connection.queries_logged
+    with sql._statement(connection) as cursor:
+        assert not hasattr(cursor, "db")  # psycopg's own, not Django's CursorWrapper
+    assert sql.get(FinancialGoal, id=goal.pk, owner_id=user.pk) == goal
+    broken = _adjustment(goal)
+    broken.stance = None
+    with pytest.raises(IntegrityError), transaction.atomic():  # django.db's error, as through the ORM
+        sql.insert(broken)
 
 
 def test_precompiled_get_reads_what_the_orm_reads(user, other_user):
