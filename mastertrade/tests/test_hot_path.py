@@ -157,6 +157,28 @@ def test_precompiled_statements_run_on_psycopgs_cursor_unless_statements_are_cou
         sql.insert(broken)
 
 
+def test_values_passed_as_they_are_are_what_the_orm_would_pass(user):
+    from django.db import connection
+
+    adjustment = _adjustment(GoalFactory(owner=user))
+    _, plan = sql._insert_sql(GoalAdjustment)
+    as_is = [(f, v) for f, same in plan if same is not None and type(v := f.pre_save(adjustment, True)) is same]
+    assert len(as_is) >= 12  # decimals, texts, the timestamp
+    for field, value in as_is:
+        prepared = field.get_db_prep_save(value, connection)
+        assert prepared == value and type(prepared) is type(value), field.name
+
+
+def test_the_audit_insert_is_counted_in_the_statement_metrics(user):
+    from django_prometheus.db import execute_total
+
+    goal = GoalFactory(owner=user)
+    counted = execute_total.labels("default", "postgresql")
+    before = counted._value.get()
+    sql.insert(_adjustment(goal))
+    assert counted._value.get() == before + 1
+
+
 def test_precompiled_get_reads_what_the_orm_reads(user, other_user):
     goal = GoalFactory(owner=user, reach_probability=Decimal("0.25"))
     fast = sql.get(FinancialGoal, id=goal.pk, owner_id=user.pk)
