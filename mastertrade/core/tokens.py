@@ -11,13 +11,13 @@ expiry is still checked on every request; a token revoked (or a user deactivated
 elsewhere stops working within `API_TOKEN_CACHE_SECONDS` on every process, at once on
 the process that revoked it. 0 turns the fast path off."""
 
-import copy
 import datetime as dt
 import time
 from hmac import compare_digest
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -74,6 +74,18 @@ def _recall(digest: str) -> ApiToken | None:
     return entry[1]
 
 
+def _own_copy(user):
+    """Each request gets its own user object, so nothing a request caches on it (its
+    permissions, related objects) outlives the request: the same field values, a fresh
+    model state. (copy.copy goes through pickling's __reduce__: a twentieth of a goal
+    read's CPU.)"""
+    clone = user.__class__.__new__(user.__class__)
+    clone.__dict__.update(user.__dict__)
+    clone._state = ModelState()
+    clone._state.db, clone._state.adding = user._state.db, False
+    return clone
+
+
 class ApiTokenAuthentication(TokenAuthentication):
     """knox's token authentication in at most one query: the row by its key prefix, the
     user joined (none while the fast path remembers the token). Unlike knox's own, it
@@ -95,8 +107,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         if row.expiry is not None and row.expiry <= timezone.now():
             raise exceptions.AuthenticationFailed("Token has expired.")
         user, row = self.validate_user(row)
-        # Each request gets its own user object: nothing a request caches on it leaks.
-        return copy.copy(user), row
+        return _own_copy(user), row
 
     @staticmethod
     def _lookup(key: str, digest: str) -> ApiToken | None:

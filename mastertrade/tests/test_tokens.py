@@ -153,3 +153,11 @@ def test_each_request_gets_its_own_user_object(user):
     first, _ = ApiTokenAuthentication().authenticate_credentials(key)
     second, _ = ApiTokenAuthentication().authenticate_credentials(key)
     assert first == second and first is not second
+    first._perm_cache = {"cached.by_one_request"}
+    first._state.fields_cache["cached"] = object()
+    third, _ = ApiTokenAuthentication().authenticate_credentials(key)
+    assert not hasattr(third, "_perm_cache") and "cached" not in third._state.fields_cache
+    assert {f.attname: getattr(third, f.attname) for f in user._meta.concrete_fields} == {
+        f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields
+    }
+    assert third._state.db == "default" and not third._state.adding
