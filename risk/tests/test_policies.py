@@ -150,3 +150,11 @@ def test_a_remembered_decision_is_the_same_decision_and_keeps_its_inputs_wording
     assert again == first
     assert "Progress 30.5% " in first.reason and "Progress 30.50% " in other.reason
     assert other.factor == first.factor
+
+
+def test_guard_drawdown_for_two_floats_is_bit_for_bit_the_vectorised_one():
+    rng = np.random.default_rng(3)
+    for dd, days in zip(rng.uniform(0, 60, 500), rng.uniform(0, 400, 500), strict=True):
+        scalar = policies.guard_drawdown(float(dd), float(days))
+        assert type(scalar) is float
+        assert scalar == float(policies.guard_drawdown(np.array([dd]), np.array([days]))[0])
