@@ -374,3 +374,36 @@ def test_a_refused_accept_header_is_refused_every_time(rf):
             RememberingContentNegotiation().select_renderer(
                 Request(rf.get("/", HTTP_ACCEPT="image/png")), [JSONRenderer()]
             )
+
+
+# --- Timestamps: Django's loader's answers, psycopg's C parser.
+
+TIMESTAMPS = [
+    "2026-11-26 03:04:05.123456+00",
+    "2026-11-26 03:04:05+05:30",
+    "1999-12-31 23:59:59.999999-08",
+    "2026-03-29 01:30:00+01",
+    "1900-01-01 00:00:00+00",
+    "2999-12-31 23:59:59.999999+00",
+]
+
+
+@pytest.mark.parametrize("session_zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_the_fast_timestamp_loader_loads_what_djangos_loads(session_zone):
+    from django.db import connection
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    select = "SELECT " + ", ".join(f"'{ts}'::timestamptz" for ts in TIMESTAMPS) + ", NULL::timestamptz"
+    with connection.cursor() as cursor:
+        assert issubclass(cursor.cursor.adapters.get_loader(1184, 0), sql.FastTzLoader)
+        cursor.execute("SET LOCAL TIME ZONE %s", [session_zone])
+        cursor.execute(select)
+        fast = cursor.fetchone()
+    with connection.cursor() as cursor:
+        register_tzloader(connection.timezone, cursor.cursor)  # Django's own, on this cursor
+        cursor.execute(select)
+        django_rows = cursor.fetchone()
+    assert fast == django_rows
+    assert (
+        [v.tzinfo for v in fast[:-1]] == [v.tzinfo for v in django_rows[:-1]] == [connection.timezone] * len(TIMESTAMPS)
+    )
