@@ -248,9 +248,25 @@ class FieldsOnceMixin:
             prototype = super().get_fields()
             cls._fields_prototype = prototype
         return {
-            name: copy.deepcopy(field) if isinstance(field, _HOLDS_FIELDS) else copy.copy(field)
+            name: copy.deepcopy(field) if isinstance(field, _HOLDS_FIELDS) else _shallow_copy(field)
             for name, field in prototype.items()
         }
+
+
+def _shallow_copy(field):
+    """copy.copy(field), without the pickling protocol's detour (__reduce_ex__): a new
+    instance of the class holding the same attributes (DRF fields have no __copy__ and
+    no __slots__)."""
+    cls = type(field)
+    if (
+        hasattr(cls, "__copy__")
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__getstate__ is not object.__getstate__
+    ):
+        return copy.copy(field)  # the class says how it is copied
+    clone = object.__new__(cls)
+    clone.__dict__.update(field.__dict__)
+    return clone
 
 
 # Field classes whose output depends only on the field's own settings and the value:

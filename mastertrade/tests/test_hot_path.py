@@ -407,3 +407,58 @@ def test_the_fast_timestamp_loader_loads_what_djangos_loads(session_zone):
     assert (
         [v.tzinfo for v in fast[:-1]] == [v.tzinfo for v in django_rows[:-1]] == [connection.timezone] * len(TIMESTAMPS)
     )
+
+
+# --- The JSON parser: DRF's answers and errors, read in one step.
+
+
+@pytest.mark.parametrize(
+    "body, encoding",
+    [
+        (b'{"goal": 1, "base_position_size": "10.5", "symbol": "BTC/USDT"}', "utf-8"),
+        ('{"name": "café ☕"}'.encode(), "utf-8"),
+        ('{"name": "café"}'.encode("latin-1"), "latin-1"),
+        (b'{"x": NaN}', "utf-8"),
+        (b'{"x": -Infinity}', "utf-8"),
+        (b'{"x": 1e999}', "utf-8"),
+        (b"\xff\xfe{}", "utf-8"),
+        (b'\xef\xbb\xbf{"x": 1}', "utf-8"),
+        (b'{"x": 1,}', "utf-8"),
+        (b"[1, 2", "utf-8"),
+        (b"  ", "utf-8"),
+    ],
+)
+def test_the_json_parser_parses_and_refuses_as_drfs(body, encoding):
+    from rest_framework.exceptions import ParseError
+    from rest_framework.parsers import JSONParser
+
+    from mastertrade.core.parsers import StrictJSONParser
+
+    def outcome(parser):
+        try:
+            return ("ok", parser.parse(io.BytesIO(body), "application/json", {"encoding": encoding}))
+        except ParseError as error:
+            return ("400", str(error.detail))
+
+    assert outcome(StrictJSONParser()) == outcome(JSONParser())
+
+
+def test_absurd_nesting_is_a_parse_error():
+    from rest_framework.exceptions import ParseError
+
+    from mastertrade.core.parsers import StrictJSONParser
+
+    with pytest.raises(ParseError, match="nested too deeply"):
+        StrictJSONParser().parse(io.BytesIO(b"[" * 100_000 + b"]" * 100_000), "application/json", {})
+
+
+def test_fields_are_copied_as_copy_copy_copies_them():
+    import copy
+
+    from mastertrade.core.serializers import _shallow_copy
+    from risk.api.serializers import PositionSizeInputSerializer
+
+    for field in PositionSizeInputSerializer._declared_fields.values():
+        ours, python = _shallow_copy(field), copy.copy(field)
+        assert type(ours) is type(python) and ours is not field
+        assert ours.__dict__ == python.__dict__
