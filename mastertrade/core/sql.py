@@ -23,9 +23,10 @@ import psycopg
 from django.db import connections, models, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
-from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg.adapt import Loader
 from psycopg.pq import Format
+
+from .db.base import counting_cursor_class
 
 
 @cache
@@ -61,9 +62,9 @@ def _statement(connection, *, server_binding: bool = False):
 
 @cache
 def _server_binding_class(alias: str, vendor: str):
-    """Django's server-binding cursor with django-prometheus's statement metrics, as the
-    connection's own cursor factory has them."""
-    return ExportingCursorWrapper(ServerBindingCursor, alias, vendor)
+    """Django's server-binding cursor with the statement metrics the connection's own
+    cursor factory records (mastertrade.core.db)."""
+    return counting_cursor_class(ServerBindingCursor, alias, vendor)
 
 
 def _server_binding_cursor(connection):

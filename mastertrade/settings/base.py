@@ -89,7 +89,7 @@ TEMPLATES = [
 DB_DIRECT_PORT = env("DB_DIRECT_PORT", "5432")  # PostgreSQL itself: test-DB creation only
 DATABASES = {
     "default": {
-        "ENGINE": "django_prometheus.db.backends.postgresql",
+        "ENGINE": "mastertrade.core.db",  # django-prometheus's PostgreSQL, statements counted cheaply
         "NAME": env("DB_NAME", "mastertrade"),
         "USER": env("DB_USER", "mastertrade"),
         "PASSWORD": env("DB_PASSWORD", "mastertrade"),

@@ -370,3 +370,29 @@ def test_celery_worker_serves_its_task_counts_on_its_metrics_port(tmp_path):
         assert value(samples, "mastertrade_celery_tasks_total", task=task, state="FAILURE") == 1
     finally:
         stop_process(proc)
+
+
+@pytest.mark.django_db
+def test_statements_are_counted_timed_and_their_errors_counted_by_type(client):
+    from django.db import DatabaseError, connection, transaction
+
+    labels = {"alias": "default", "vendor": "postgresql"}
+    before = scrape(client)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.executemany("SELECT %s", [(1,), (2,)])
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute("SELECT * FROM no_such_table")
+    after = scrape(client)
+    moved = {
+        name: value(after, name, **extra) - value(before, name, **extra)
+        for name, extra in [
+            ("django_db_execute_total", labels),
+            ("django_db_execute_many_total", labels),
+            ("django_db_query_duration_seconds_count", labels),
+            ("django_db_errors_total", {**labels, "type": "UndefinedTable"}),
+        ]
+    }
+    # The scrapes' own statements (the goals gauge) add to the counts; at least ours moved them.
+    assert moved["django_db_execute_many_total"] == 2 and moved["django_db_errors_total"] == 1
+    assert moved["django_db_execute_total"] >= 2 + 2 and moved["django_db_query_duration_seconds_count"] >= 3

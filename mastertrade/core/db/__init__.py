@@ -1,0 +1,1 @@
+"""The project's database backend (ENGINE "mastertrade.core.db"): see base.py."""
