@@ -76,7 +76,7 @@ def get(model: type[Model], **equals) -> Model | None:
     precompiled SELECT (cached per model and set of fields)."""
     sql, attnames = _select_sql(model, tuple(equals))
     alias = router.db_for_read(model)
-    with _statement(connections[alias]) as cursor:
+    with _statement(connections[alias], server_binding=True) as cursor:
         cursor.execute(sql, list(equals.values()))
         row = cursor.fetchone()
     return None if row is None else model.from_db(alias, attnames, row)

@@ -19,12 +19,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
-from knox.crypto import hash_token
-from knox.settings import CONSTANTS
-from rest_framework import exceptions
+from knox.settings import CONSTANTS, knox_settings
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
 
 from .models import ApiToken
 
@@ -74,6 +74,11 @@ def _recall(digest: str) -> ApiToken | None:
     return entry[1]
 
 
+def _digest(key: str) -> str:
+    """knox's hash_token(key), without its hex round trip (which gives back key's UTF-8 bytes)."""
+    return knox_settings.SECURE_HASH_ALGORITHM(key.encode()).hexdigest()
+
+
 def _own_copy(user):
     """Each request gets its own user object, so nothing a request caches on it (its
     permissions, related objects) outlives the request: the same field values, a fresh
@@ -92,6 +97,18 @@ class ApiTokenAuthentication(TokenAuthentication):
     does not read every other token of the user on each request; expired tokens simply
     fail (and are not listed)."""
 
+    def authenticate(self, request):
+        """knox's, reading the header from META (DRF's get_authorization_header builds
+        `request.headers`, every header of the request parsed, to read this one)."""
+        auth = request._request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING).split()
+        if not auth or auth[0].lower() != self.authenticate_header(request).encode().lower():
+            return None  # no header, or one for another scheme
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. No credentials provided."))
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. Token string should not contain spaces."))
+        return self.authenticate_credentials(auth[1])
+
     def authenticate_credentials(self, token: bytes):
         failed = exceptions.AuthenticationFailed("Invalid token.")
         try:
@@ -100,7 +117,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise failed from None
         if len(key) < CONSTANTS.TOKEN_KEY_LENGTH:
             raise failed
-        digest = hash_token(key)
+        digest = _digest(key)
         row = _recall(digest) or self._lookup(key, digest)
         if row is None:
             raise failed

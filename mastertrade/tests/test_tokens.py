@@ -161,3 +161,49 @@ def test_each_request_gets_its_own_user_object(user):
         f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields
     }
     assert third._state.db == "default" and not third._state.adding
+
+
+def test_digest_is_knoxs_hash():
+    import secrets
+
+    from knox.crypto import hash_token
+
+    from mastertrade.core.tokens import _digest
+
+    for key in [secrets.token_hex(32) for _ in range(20)] + ["ümlaut-key-0123456789", "x" * 15]:
+        assert _digest(key) == hash_token(key)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Token",
+        "Token a b",
+        "Bearer abc",
+        "token {key}",
+        "TOKEN {key}",
+        "Token {key}",
+        "Token  {key} ",
+        "Token nothex",
+    ],
+)
+def test_the_header_is_read_as_knox_reads_it(user, rf, header):
+    """Ours reads META directly; knox's own reads request.headers: the same outcome."""
+    from knox.auth import TokenAuthentication
+    from rest_framework.request import Request
+
+    from mastertrade.core.tokens import ApiTokenAuthentication
+
+    key = api_token_for(user)
+    extra = {} if header is None else {"HTTP_AUTHORIZATION": header.format(key=key)}
+
+    def outcome(authenticate):
+        try:
+            result = authenticate(ApiTokenAuthentication(), Request(rf.get("/", **extra)))
+        except Exception as error:  # noqa: BLE001 - the outcome compared
+            return type(error), str(error)
+        return None if result is None else (result[0].pk, result[1].pk)
+
+    assert outcome(ApiTokenAuthentication.authenticate) == outcome(TokenAuthentication.authenticate)
