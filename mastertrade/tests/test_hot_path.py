@@ -462,3 +462,11 @@ def test_fields_are_copied_as_copy_copy_copies_them():
         ours, python = _shallow_copy(field), copy.copy(field)
         assert type(ours) is type(python) and ours is not field
         assert ours.__dict__ == python.__dict__
+
+
+def test_the_loaded_application_is_kept_out_of_the_garbage_collectors_scans():
+    import subprocess
+
+    code = "import gc, mastertrade.wsgi; print(gc.get_freeze_count())"
+    frozen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert int(frozen.stdout.split()[-1]) > 10_000
