@@ -352,14 +352,11 @@ class _OutputTimezone:
 
 
 def _decimal_output(field, value, now_tz):
-    """StrictDecimalField.to_representation for a Decimal already at the field's scale
-    (a column value): DRF's steps reduce to formatting it."""
-    if (
-        isinstance(value, Decimal)
-        and value.as_tuple().exponent == -field.decimal_places
-        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-    ):
-        return f"{value:f}"
+    """StrictDecimalField.to_representation for a Decimal coerced to a string (the
+    representer is chosen only without localize or normalize_output): DRF's steps
+    reduce to formatting the field's quantize."""
+    if isinstance(value, Decimal) and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING):
+        return f"{field.quantize(value):f}"
     return field.to_representation(value)
 
 

@@ -41,10 +41,10 @@ def _select_sql(model: type[Model], columns: tuple[str, ...]) -> tuple[str, list
 
 
 @contextmanager
-def _statement(connection, *, server_binding: bool = False):
-    """A cursor for one statement (see the module docstring); `server_binding`: the
-    parameters travel apart from the statement (PostgreSQL's extended protocol, an
-    unnamed statement: nothing is prepared, so PgBouncer's transaction pooling is
+def _statement(connection):
+    """A cursor for one statement (see the module docstring), its parameters bound
+    server-side: they travel apart from the statement (PostgreSQL's extended protocol,
+    an unnamed statement: nothing is prepared, so PgBouncer's transaction pooling is
     unaffected) instead of being quoted into it — for the audit row's 28 values, 0.07 ms
     less CPU than client-side binding."""
     if connection.queries_logged or connection.execute_wrappers:
@@ -56,7 +56,7 @@ def _statement(connection, *, server_binding: bool = False):
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
-        cursor = _server_binding_cursor(connection) if server_binding else connection.create_cursor()
+        cursor = _server_binding_class(connection.alias, connection.vendor)(connection.connection)
         try:
             yield cursor
         finally:
@@ -70,16 +70,12 @@ def _server_binding_class(alias: str, vendor: str):
     return counting_cursor_class(ServerBindingCursor, alias, vendor)
 
 
-def _server_binding_cursor(connection):
-    return _server_binding_class(connection.alias, connection.vendor)(connection.connection)
-
-
 def get(model: type[Model], **equals) -> Model | None:
     """The one row of `model` whose fields (attnames) equal `equals`, or None, in one
     precompiled SELECT (cached per model and set of fields)."""
     sql, attnames = _select_sql(model, tuple(equals))
     alias = router.db_for_read(model)
-    with _statement(connections[alias], server_binding=True) as cursor:
+    with _statement(connections[alias]) as cursor:
         cursor.execute(sql, list(equals.values()))
         row = cursor.fetchone()
     return None if row is None else model.from_db(alias, attnames, row)
@@ -132,7 +128,7 @@ def insert(obj: Model) -> Model:
             params.append(value)
         else:
             params.append(field.get_db_prep_save(value, connection))
-    with _statement(connection, server_binding=True) as cursor:
+    with _statement(connection) as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False

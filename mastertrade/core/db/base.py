@@ -21,29 +21,25 @@ def counting_cursor_class(cursor_class, alias: str, vendor: str):
     executed_many = execute_many_total.labels(alias, vendor)
     duration = query_duration_seconds.labels(alias, vendor)
 
+    def timed(call, *args, **kwargs):
+        started = default_timer()
+        try:
+            return call(*args, **kwargs)
+        except BaseException as error:
+            errors_total.labels(alias, vendor, type(error).__name__).inc()
+            raise
+        finally:
+            duration.observe(default_timer() - started)
+
     class CountingCursor(cursor_class):
         def execute(self, *args, **kwargs):
             executed.inc()
-            started = default_timer()
-            try:
-                return super().execute(*args, **kwargs)
-            except BaseException as error:
-                errors_total.labels(alias, vendor, type(error).__name__).inc()
-                raise
-            finally:
-                duration.observe(default_timer() - started)
+            return timed(super().execute, *args, **kwargs)
 
         def executemany(self, query, param_list, *args, **kwargs):
             executed.inc(len(param_list))
             executed_many.inc(len(param_list))
-            started = default_timer()
-            try:
-                return super().executemany(query, param_list, *args, **kwargs)
-            except BaseException as error:
-                errors_total.labels(alias, vendor, type(error).__name__).inc()
-                raise
-            finally:
-                duration.observe(default_timer() - started)
+            return timed(super().executemany, query, param_list, *args, **kwargs)
 
     return CountingCursor
 
