@@ -117,8 +117,8 @@ class SizingDecision:
 def guard_drawdown(drawdown_pct, days_since_peak):
     """The drawdown the guard acts on: the drawdown from the peak, halving every
     GUARD_HALF_LIFE_DAYS trading days without a new peak (a limit that recovers).
-    Two floats (one sizing decision) are computed without numpy — the same IEEE
-    operations, a tenth of the cost."""
+    Two floats (one sizing decision) are computed without numpy, a tenth of the cost;
+    libm's pow and numpy's SIMD power may differ in the last bit (tested to a few ulps)."""
     if type(drawdown_pct) is float and type(days_since_peak) is float:
         return drawdown_pct * 0.5 ** (days_since_peak / GUARD_HALF_LIFE_DAYS)
     return np.asarray(drawdown_pct, dtype=float) * 0.5 ** (

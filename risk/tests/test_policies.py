@@ -1,5 +1,7 @@
 """The sizing policies: the contract (DESIGN.md), bounds, continuity, the deadline, reasons."""
 
+import math
+import sys
 from dataclasses import replace
 from decimal import Decimal as D
 
@@ -152,9 +154,16 @@ def test_a_remembered_decision_is_the_same_decision_and_keeps_its_inputs_wording
     assert other.factor == first.factor
 
 
-def test_guard_drawdown_for_two_floats_is_bit_for_bit_the_vectorised_one():
+def test_guard_drawdown_for_two_floats_agrees_with_the_vectorised_one():
+    """Two implementations of one formula: Python's `**` (libm's pow) and numpy's
+    vectorised power. Each is within an ulp of the true value, but numpy's SIMD kernels
+    (AVX-512 on some CPUs) may round the last bit differently from libm, so they agree to
+    a few ulps, not bit for bit. What must be exact is each path against itself: the
+    audit replays a decision with the same (scalar) path that made it."""
     rng = np.random.default_rng(3)
     for dd, days in zip(rng.uniform(0, 60, 500), rng.uniform(0, 400, 500), strict=True):
         scalar = policies.guard_drawdown(float(dd), float(days))
         assert type(scalar) is float
-        assert scalar == float(policies.guard_drawdown(np.array([dd]), np.array([days]))[0])
+        vectorised = float(policies.guard_drawdown(np.array([dd]), np.array([days]))[0])
+        assert math.isclose(scalar, vectorised, rel_tol=4 * sys.float_info.epsilon, abs_tol=0.0)
+        assert policies.guard_drawdown(float(dd), float(days)) == scalar
