@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
+.PHONY: run test test-busy stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
 	backup backup-info backup-verify restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -21,6 +21,15 @@ run: venv
 
 test: venv
 	scripts/test.sh $(PYTEST_ARGS)
+
+# `make test` on a busy machine: `stress-ng --cpu 2` runs beside it for the whole run (started
+# before, stopped after); the exit code is the tests'.
+test-busy: venv
+	@command -v stress-ng >/dev/null 2>&1 || scripts/stack.sh deps
+	@setsid stress-ng --cpu 2 --quiet & hog=$$!; \
+	  trap 'kill -TERM -- -$$hog 2>/dev/null; wait $$hog' EXIT; \
+	  echo "[test-busy] stress-ng --cpu 2 (pid $$hog) runs beside make test"; \
+	  scripts/test.sh $(PYTEST_ARGS)
 
 stop:
 	scripts/stack.sh stop

@@ -73,7 +73,7 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     from django.conf import settings
 
     from mastertrade.celery import app
-    from mastertrade.testing import stop_process, wait_for
+    from mastertrade.testing import START_TIMEOUT, stop_process, wait_for
 
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = os.environ | {
@@ -110,7 +110,7 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
             raise RuntimeError(f"celery worker exited: {log.read_text()}")
         return app.control.ping(destination=[hostname], timeout=0.5)
 
-    if not wait_for(answers_ping, 30):
+    if not wait_for(answers_ping, START_TIMEOUT):
         proc.kill()
         raise RuntimeError(f"celery worker did not answer a ping: {log.read_text()}")
     yield proc

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# How long a process (gunicorn, a Celery worker, a server) may take to become ready: generous,
+# because a busy machine is slow to start one; the same variable as scripts/stack.sh's.
+START_TIMEOUT = float(os.environ.get("STACK_START_TIMEOUT") or 120)
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -74,7 +77,12 @@ def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
         except OSError:
             return False
 
-    if wait_for(healthy, 30) is None:
+    def ready():
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited while starting:\n{log_path.read_text()}")
+        return healthy()
+
+    if wait_for(ready, START_TIMEOUT) is None:
         proc.kill()
         raise RuntimeError(log_path.read_text())
     try:

@@ -26,6 +26,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -335,7 +337,7 @@ def psql(root: str, port: str, sql: str, db: str = "postgres") -> subprocess.Com
 def stack(*args: str) -> None:
     result = subprocess.run([STACK, *args], capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise Failed(f"scripts/stack.sh {' '.join(args)} failed: {(result.stderr or result.stdout).strip()[-800:]}")
+        raise Failed(f"scripts/stack.sh {' '.join(args)} failed: {(result.stderr or result.stdout).strip()[-1500:]}")
 
 
 def pid_alive(name: str) -> bool:
@@ -355,15 +357,127 @@ def wait_for(predicate, timeout: float) -> bool:
     return False
 
 
+def health_url() -> str:
+    host, _, port = os.environ.get("WEB_BIND", "127.0.0.1:8000").rpartition(":")
+    return f"http://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}/health/"  # noqa: S104 - a bind address
+
+
+def health_code() -> int:
+    try:
+        with urllib.request.urlopen(health_url(), timeout=10) as response:  # noqa: S310 - the local web
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return 0
+
+
+class RolledBack(Failed):
+    """The restore failed and the cluster it started from runs again."""
+
+
+def restore_cluster(target: datetime | None, root: str, port: str, done: list[str]) -> None:
+    """pgBackRest restore into the (empty) data folder, then start PostgreSQL and wait until
+    it has replayed the archive and the database answers. Raises Failed."""
+    data, db = Path(root) / "data", os.environ.get("DB_NAME", "mastertrade")
+    data.mkdir(parents=True, mode=0o700)
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    args = ["restore", "--delta", "--log-level-console=warn"]
+    if target is not None:
+        args += ["--type=time", f"--target={target.strftime('%Y-%m-%d %H:%M:%S.%f+00')}", "--target-action=promote"]
+    started = time.monotonic()
+    result = pgbackrest(*args)
+    if result.returncode != 0:
+        raise Failed(f"pgbackrest restore failed: {output_of(result)}")
+    done.append(
+        f"restored {data} to {'the point in time ' + iso(target) if target else 'the latest archived state'} "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    # PostgreSQL replays the archived WAL and opens on a new timeline.
+    pglog = f"{root}/postgres.log"
+    start = subprocess.run(
+        as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-l", pglog, "-w", "-t", "600", "start"]),
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=False,
+    )
+    if start.returncode != 0:
+        if "recovery ended before configured recovery target was reached" in Path(pglog).read_text()[-5000:]:
+            raise Failed(
+                f"the archived WAL ends before TARGET_TIME {iso(target)}: the last archived transaction is "
+                "older than that. Restore the latest state instead (make restore)"
+            )
+        tail = " / ".join(Path(pglog).read_text().strip().splitlines()[-3:])
+        raise Failed(f"PostgreSQL did not start after the restore: {tail} (see {pglog})")
+    if not wait_for(lambda: psql(root, port, "SELECT pg_is_in_recovery()").stdout.strip() == "f", 600):
+        raise Failed(f"PostgreSQL is still recovering after 10 minutes (see {pglog})")
+    check = psql(root, port, "SELECT count(*) FROM django_migrations", db=db)
+    if check.returncode != 0:
+        raise Failed(f"the restored database {db} does not answer: {output_of(check)}")
+    timeline = psql(root, port, "SELECT timeline_id FROM pg_control_checkpoint()").stdout.strip()
+    done.append(f"started PostgreSQL: out of recovery on timeline {timeline}, database {db} answers")
+    stack("start-service", "postgres")  # settings, archiving, roles (idempotent)
+    stack("start-service", "pgbouncer")
+    done.append("started PgBouncer")
+
+
+def start_apps(app: list[str], done: list[str]) -> list[str]:
+    """Start each app that ran before (a failure of one never keeps the others down), then
+    wait for /health/ 200 when web is among them. Returns what failed, with the reason."""
+    failed = []
+    for name in app:
+        try:
+            stack("start-app", name)
+        except Failed as err:
+            failed.append(f"{name} did not start: {err}")
+    started = [name for name in app if pid_alive(name)]
+    if started:
+        done.append(f"started the app again ({', '.join(started)})")
+    if not app:
+        done.append("the app was not running: start it with make run")
+    if "web" in started:
+        timeout = env_int("RESTORE_HEALTH_TIMEOUT", 300)
+        if wait_for(lambda: health_code() == 200, timeout):
+            done.append(f"{health_url()} answers 200")
+        else:
+            failed.append(f"{health_url()} did not answer 200 within {timeout} s (RESTORE_HEALTH_TIMEOUT)")
+    return failed
+
+
+def roll_back(root: str, aside: Path, done: list[str]) -> None:
+    """Put the cluster the restore started from back in place and start it with PgBouncer."""
+    data = Path(root) / "data"
+    stack("stop-service", "pgbouncer")
+    stack("stop-service", "postgres")
+    if data.exists():
+        failed = data.with_name(f"data.failed-restore-{now_utc().strftime('%Y%m%dT%H%M%S')}")
+        data.rename(failed)
+        done.append(f"kept the failed restore aside in {failed} (delete it once looked at)")
+    aside.rename(data)
+    stack("start-service", "postgres")
+    stack("start-service", "pgbouncer")
+    done.append(f"ROLLED BACK: the cluster the restore started from runs again ({data})")
+
+
 def command_restore(target_text: str) -> int:
+    """Restore the local stack's cluster; the app that ran before runs again afterwards.
+
+    The cluster the restore starts from is moved aside (data.before-restore-<time>) and the
+    backup restored into an empty folder. When the restored cluster does not come up, or
+    /health/ does not answer 200 within RESTORE_HEALTH_TIMEOUT seconds (default 300) of the
+    app's start, the restore rolls back to the cluster it started from and exits 1. An app
+    that does not start while /health/ answers 200 keeps the restore, and exits 1 too."""
     if in_container():
         raise BadInput(f"in compose, restore with the steps in {RUNBOOK}#restore-in-compose")
     target = parse_target(target_text) if target_text.strip() else None
     check_restore_request(target)
     root, port = pg_root(), os.environ.get("DB_DIRECT_PORT", "5432")
-    db = os.environ.get("DB_NAME", "mastertrade")
     data = Path(root) / "data"
     done: list[str] = []
+    failed: list[str] = []
+    aside: Path | None = None
     lock = VAR / "run" / "restore.lock"
     (VAR / "run").mkdir(parents=True, exist_ok=True)
     lock.write_text(str(os.getpid()))
@@ -390,65 +504,48 @@ def command_restore(target_text: str) -> int:
             )
         stack("stop-service", "postgres")
         done.append("stopped PostgreSQL" if running else "PostgreSQL was not running")
-        # 3. Restore (delta: files that match the backup are kept; a missing folder is recreated;
-        #    the remains of a damaged one — no PG_VERSION — are kept aside, not overwritten).
-        if data.is_dir() and not (data / "PG_VERSION").exists() and any(data.iterdir()):
-            aside = data.with_name(f"data.damaged-{now_utc().strftime('%Y%m%dT%H%M%S')}")
+        # 3. The cluster it starts from is kept aside until the restored one serves; the
+        #    remains of a damaged one (no PG_VERSION) are kept aside as well, never overwritten.
+        stamp = now_utc().strftime("%Y%m%dT%H%M%S")
+        if (data / "PG_VERSION").exists():
+            aside = data.with_name(f"data.before-restore-{stamp}")
             data.rename(aside)
-            done.append(f"moved the damaged data folder aside to {aside} (delete it once the restore is checked)")
-        if not data.is_dir():
-            data.mkdir(parents=True, mode=0o700)
-            if os.geteuid() == 0:
-                shutil.chown(data, "postgres", "postgres")
+            (aside / "postmaster.pid").unlink(missing_ok=True)
+            done.append(f"moved the cluster aside to {aside} (put back if the restore fails)")
+        elif data.is_dir() and any(data.iterdir()):
+            damaged = data.with_name(f"data.damaged-{stamp}")
+            data.rename(damaged)
+            done.append(f"moved the damaged data folder aside to {damaged} (delete it once the restore is checked)")
+        elif data.is_dir():
+            data.rmdir()
+        else:
             done.append(f"recreated the missing data folder {data}")
-        (data / "postmaster.pid").unlink(missing_ok=True)
-        args = ["restore", "--delta", "--log-level-console=warn"]
-        if target is not None:
-            args += ["--type=time", f"--target={target.strftime('%Y-%m-%d %H:%M:%S.%f+00')}", "--target-action=promote"]
-        started = time.monotonic()
-        result = pgbackrest(*args)
-        if result.returncode != 0:
-            raise Failed(f"pgbackrest restore failed: {output_of(result)}")
-        done.append(
-            f"restored {data} to {'the point in time ' + iso(target) if target else 'the latest archived state'} "
-            f"in {time.monotonic() - started:.1f} s"
-        )
-        # 4. Start PostgreSQL; it replays the archived WAL and opens on a new timeline.
-        pglog = f"{root}/postgres.log"
-        start = subprocess.run(
-            as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-l", pglog, "-w", "-t", "600", "start"]),
-            capture_output=True,
-            text=True,
-            cwd="/",
-            check=False,
-        )
-        if start.returncode != 0:
-            if "recovery ended before configured recovery target was reached" in Path(pglog).read_text()[-5000:]:
-                raise Failed(
-                    f"the archived WAL ends before TARGET_TIME {iso(target)}: the last archived transaction is "
-                    "older than that. Restore the latest state instead (make restore)"
-                )
-            raise Failed(f"PostgreSQL did not start after the restore: {output_of(start)} (see {pglog})")
-        if not wait_for(lambda: psql(root, port, "SELECT pg_is_in_recovery()").stdout.strip() == "f", 600):
-            raise Failed(f"PostgreSQL is still recovering after 10 minutes (see {pglog})")
-        check = psql(root, port, "SELECT count(*) FROM django_migrations", db=db)
-        if check.returncode != 0:
-            raise Failed(f"the restored database {db} does not answer: {output_of(check)}")
-        timeline = psql(root, port, "SELECT timeline_id FROM pg_control_checkpoint()").stdout.strip()
-        done.append(f"started PostgreSQL: out of recovery on timeline {timeline}, database {db} answers")
-        stack("start-service", "postgres")  # settings, archiving, roles (idempotent)
-        # 5. PgBouncer and the app.
-        stack("start-service", "pgbouncer")
-        done.append("started PgBouncer")
-        for name in app:
-            stack("start-app", name)
-        done.append(
-            f"started the app again ({', '.join(app)})" if app else "the app was not running: start it with make run"
-        )
-    except Failed:
+        # 4. Restore, start and check PostgreSQL, start PgBouncer; then the app.
+        try:
+            restore_cluster(target, root, port, done)
+        except Failed as err:
+            if aside is None:
+                raise
+            roll_back(root, aside, done)
+            failed = [*start_apps(app, done), f"the restore failed: {err}"]
+            raise RolledBack("; ".join(failed)) from None
+        failed = start_apps(app, done)
+        if aside is not None and any("/health/" in reason for reason in failed):
+            for name in ("web", "worker", "beat"):
+                stack("stop-service", name)
+            roll_back(root, aside, done)
+            failed = [*start_apps(app, done), *failed]
+            raise RolledBack("; ".join(failed))
+        if aside is not None:
+            shutil.rmtree(aside)
+            done.append(f"removed {aside}: the restored cluster serves")
+    except Failed as err:
         for line in done:
             say(f"done: {line}")
-        say(f"the restore stopped here; see {RUNBOOK}#restore-latest")
+        if isinstance(err, RolledBack):
+            say(f"the restore FAILED and was ROLLED BACK to the cluster it started from; see {RUNBOOK}#restore-latest")
+        else:
+            say(f"the restore stopped here; see {RUNBOOK}#restore-latest")
         raise
     finally:
         lock.unlink(missing_ok=True)
@@ -458,6 +555,10 @@ def command_restore(target_text: str) -> int:
         # A point-in-time restore starts a new timeline: the next restore needs a backup taken on it.
         say("taking a full backup on the new timeline")
         command_backup("full")
+    if failed:
+        for reason in failed:
+            say(f"FAILED: {reason}")
+        raise Failed("the database was restored, but not all of the app is back (see above)")
     say("restore finished")
     return 0
 

@@ -8,6 +8,10 @@
 #   scripts/stack.sh status    one line per service
 #   scripts/stack.sh start-app NAME   start web, worker or beat in the background (pidfile, var/log/NAME.log)
 #
+# Every start waits for the service's readiness signal (an open port, a live pidfile) for up
+# to STACK_START_TIMEOUT seconds (default 120: a busy machine may take that long), and fails
+# early, with the log's tail, when the process exits first.
+#
 # WAL archiving: every cluster archives its WAL to a pgBackRest repository next to its
 # data (<pg-root>/pgbackrest/, stanza `mastertrade`); scripts/backup.py takes, lists and
 # restores the backups (make backup / backup-info / restore).
@@ -29,6 +33,7 @@ DB_NAME="${DB_NAME:-mastertrade}"
 DB_USER="${DB_USER:-mastertrade}"
 DB_PASSWORD="${DB_PASSWORD:-mastertrade}"
 STARTED_FILE="$VAR/run/started-by-${STACK_SESSION:-$$}"
+START_TIMEOUT="${STACK_START_TIMEOUT:-120}"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -60,6 +65,8 @@ deps() {
   command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  # `make test-busy` and the busy restore drill: a CPU hog beside the tests.
+  command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
   # Browser tests (make test) drive Debian's Chromium; the compose test validates
   # docker-compose.yml with Debian's docker-compose (no Docker engine needed).
   [ -n "${STACK_SKIP_BROWSER:-}" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -75,13 +82,27 @@ deps() {
   fi
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
+pid_alive() { [ -f "$1" ] && proc_alive "$(head -1 "$1")"; }
+# A process that exists and is not a zombie (an exited child not reaped yet).
+proc_alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {
-  local port=$1 what=$2 i
-  for i in $(seq 1 100); do port_open "$port" && return 0; sleep 0.1; done
-  die "$what did not open port $port (see $VAR/log/)"
+# wait_ready WHAT PID LOG CHECK...: until CHECK holds, for at most START_TIMEOUT s. Fails
+# at once (with LOG's tail) when PID — if given — has exited.
+wait_ready() {
+  local what=$1 pid=$2 logf=$3 deadline=$((SECONDS + START_TIMEOUT)); shift 3
+  until "$@"; do
+    if [ -n "$pid" ] && ! proc_alive "$pid"; then
+      die "$what exited while starting; the end of $logf:
+$(tail -20 "$logf" 2>/dev/null)"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "$what was not ready after $START_TIMEOUT s (STACK_START_TIMEOUT); the end of $logf:
+$(tail -20 "$logf" 2>/dev/null)"
+    fi
+    sleep 0.2
+  done
 }
+wait_port() { wait_ready "$2" "${3:-}" "${4:-$VAR/log/}" port_open "$1"; }
 mark_started() { echo "$1" >> "$STARTED_FILE"; }
 
 BACKUP_STANZA=mastertrade
@@ -145,7 +166,7 @@ start_postgres() {
     write_pgbackrest_conf "$root"
     if append_archiving "$root"; then
       log "WAL archiving was off: restarting PostgreSQL with archive_mode = on"
-      as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$root/postgres.log' -m fast -w -t 60 restart >/dev/null" \
+      as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$root/postgres.log' -m fast -w -t $START_TIMEOUT restart >/dev/null" \
         || die "PostgreSQL did not restart: $(tail -5 "$root/postgres.log")"
     fi
     ensure_stanza "$root"
@@ -180,7 +201,7 @@ EOF
   write_pgbackrest_conf "$root"
   append_archiving "$root" || true
   local pglog="$root/postgres.log"
-  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$pglog' -w -t 60 start >/dev/null" || die "PostgreSQL did not start: $(tail -5 "$pglog")"
+  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$pglog' -w -t $START_TIMEOUT start >/dev/null" || die "PostgreSQL did not start: $(tail -5 "$pglog")"
   mark_started postgres
   # Role and database (idempotent); the app role needs CREATEDB for the test database.
   as_pg "psql -h '$run' -p $PG_PORT -U postgres -d postgres -qtAX" <<EOF >/dev/null
@@ -241,9 +262,8 @@ EOF
   is_root && chown -R postgres: "$dir"
   as_pg "pgbouncer -d '$dir/pgbouncer.ini' >>'$dir/pgbouncer.log' 2>&1" || true
   # A PgBouncer that cannot write its logfile exits silently with status 0: check the pid.
-  local i; for i in $(seq 1 50); do pid_alive "$pidf" && break; sleep 0.1; done
-  pid_alive "$pidf" || die "PgBouncer did not start: $(tail -5 "$dir/pgbouncer.log" 2>/dev/null)"
-  wait_port "$PGBOUNCER_PORT" PgBouncer
+  wait_ready PgBouncer "" "$dir/pgbouncer.log" pid_alive "$pidf"
+  wait_port "$PGBOUNCER_PORT" PgBouncer "$(head -1 "$pidf")" "$dir/pgbouncer.log"
   mark_started pgbouncer
   log "PgBouncer (transaction pooling) up on 127.0.0.1:$PGBOUNCER_PORT"
 }
@@ -256,7 +276,7 @@ start_redis() {
   redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
     --pidfile "$pidf" --logfile "$VAR/log/redis-$name.log" \
     --appendonly yes --appendfsync everysec --save "" "$@" >/dev/null
-  wait_port "$port" "Redis ($name)"
+  wait_port "$port" "Redis ($name)" "$(head -1 "$pidf" 2>/dev/null)" "$VAR/log/redis-$name.log"
   mark_started "redis-$name"
   log "Redis ($name) up on 127.0.0.1:$port"
 }
@@ -313,28 +333,35 @@ stop_started() {
 }
 
 # web, worker and beat in the background, as `make run` starts them (used by a restore to
-# bring back the app it stopped). Environment as for `make run`.
+# bring back the app it stopped). Environment as for `make run`. Ready means: web listens on
+# its port; worker and beat have written their pidfile and are alive.
 start_app() {
-  local name=$1 bin="$ROOT/.venv/bin"
-  pid_alive "$VAR/run/$name.pid" && return 0
+  local name=$1 bin="$ROOT/.venv/bin" pidf="$VAR/run/$1.pid" logf="$VAR/log/$1.log" pid
+  pid_alive "$pidf" && return 0
   mkdir -p "$VAR/run" "$VAR/log"
   export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-mastertrade.settings.local}"
   export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$VAR/prometheus}"
   mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
   cd "$ROOT"
+  local bind="${WEB_BIND:-127.0.0.1:8000}" cmd
   case $name in
-    web) "$bin/gunicorn" -c gunicorn.conf.py mastertrade.wsgi:application --bind "${WEB_BIND:-127.0.0.1:8000}" \
-           --workers "${WEB_WORKERS:-2}" --timeout 30 --pid "$VAR/run/web.pid" --daemon \
-           --access-logfile "$VAR/log/web.log" --error-logfile "$VAR/log/web.log" ;;
-    worker) "$bin/celery" -A mastertrade worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
-              --pidfile "$VAR/run/worker.pid" --logfile "$VAR/log/worker.log" --detach ;;
-    beat) "$bin/celery" -A mastertrade beat --loglevel INFO --pidfile "$VAR/run/beat.pid" \
-            --schedule "$VAR/celerybeat-schedule" --logfile "$VAR/log/beat.log" --detach ;;
+    web) cmd=("$bin/gunicorn" -c gunicorn.conf.py mastertrade.wsgi:application --bind "$bind"
+              --workers "${WEB_WORKERS:-2}" --timeout 30 --pid "$pidf"
+              --access-logfile "$logf" --error-logfile "$logf") ;;
+    worker) cmd=("$bin/celery" -A mastertrade worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}"
+                 --pidfile "$pidf" --logfile "$logf") ;;
+    beat) cmd=("$bin/celery" -A mastertrade beat --loglevel INFO --pidfile "$pidf"
+               --schedule "$VAR/celerybeat-schedule" --logfile "$logf") ;;
     *) die "start-app: web, worker or beat" ;;
   esac
-  local i; for i in $(seq 1 100); do pid_alive "$VAR/run/$name.pid" && break; sleep 0.1; done
-  pid_alive "$VAR/run/$name.pid" || die "$name did not start (see $VAR/log/$name.log)"
-  log "started $name"
+  # Not --daemon/--detach: started here, its pid is known, so a crash at start is seen at
+  # once. Its own session, no terminal, output to its log (the caller's pipes stay free).
+  rm -f "$pidf"
+  setsid "${cmd[@]}" </dev/null >>"$logf" 2>&1 &
+  pid=$!
+  wait_ready "$name" "$pid" "$logf" pid_alive "$pidf"
+  [ "$name" != web ] || wait_port "${bind##*:}" web "$pid" "$logf"
+  log "started $name (pid $pid)"
 }
 
 status() {

@@ -17,7 +17,7 @@ from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from mastertrade.core import metrics
-from mastertrade.testing import free_port, stop_process, wait_for
+from mastertrade.testing import START_TIMEOUT, free_port, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -261,7 +261,7 @@ def _get(url: str, timeout: float = 5) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> str:
+def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = START_TIMEOUT) -> str:
     """The body of `url` once it answers 200 (the process must stay up meanwhile)."""
 
     def answer():

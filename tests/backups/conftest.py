@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mastertrade.testing import free_port, wait_for
+from mastertrade.testing import START_TIMEOUT, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = str(ROOT / "scripts" / "stack.sh")
@@ -104,7 +104,7 @@ def drill():
         drill.manage("migrate", "--no-input", "-v0")
         yield drill
     finally:
-        for service in ("web", "pgbouncer", "postgres"):
+        for service in ("web", "worker", "beat", "pgbouncer", "postgres"):
             drill.run(STACK, "stop-service", service, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -134,7 +134,8 @@ def drill_app(drill):
     and restarts it) and an API client with a token."""
     drill.run(STACK, "start-app", "web")
     http = Http(f"http://{drill.env['WEB_BIND']}")
-    assert wait_for(lambda: http.call("GET", "/health/")[0] == 200, 30), "the drill's web did not come up"
+    # start-app returns once web listens; /health/ then needs the database and Redis.
+    assert wait_for(lambda: http.call("GET", "/health/")[0] == 200, START_TIMEOUT), "the drill's web is not healthy"
     password = uuid.uuid4().hex
     drill.manage(
         "shell",

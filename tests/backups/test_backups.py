@@ -7,6 +7,7 @@ drill stack (tests/backups/conftest.py), never of the stack the suite runs on.""
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -375,3 +376,130 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
         f"(all present), {lost} acknowledged after it lost with the data folder"
     )
     assert drill.run(STACK, "status").returncode == 0
+
+
+# --- 6. A restore never leaves the product down (issue 21): web, worker and beat run again
+#        and /health/ answers 200 — on a busy machine; when the restored cluster cannot serve,
+#        the restore rolls back to the cluster it started from.
+
+
+@contextlib.contextmanager
+def cpu_hog():
+    """Two CPUs' worth of busy loops beside the drill: stress-ng (scripts/stack.sh deps), or
+    two busy Python loops where it is missing."""
+    if shutil.which("stress-ng"):
+        commands = [["stress-ng", "--cpu", "2", "--quiet"]]
+    else:
+        commands = [[sys.executable, "-c", "while True: pass"]] * 2
+    hogs = [subprocess.Popen(command, start_new_session=True) for command in commands]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            os.killpg(hog.pid, signal.SIGKILL)
+            hog.wait(timeout=30)
+
+
+def app_pids(drill) -> dict[str, int | None]:
+    """The drill's web, worker and beat: pid if the process runs, else None."""
+
+    def alive(name: str) -> int | None:
+        try:
+            pid = int((drill.root / "var" / "run" / f"{name}.pid").read_text().split()[0])
+            os.kill(pid, 0)
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid
+
+    return {name: alive(name) for name in ("web", "worker", "beat")}
+
+
+@pytest.fixture
+def drill_make_run(drill, drill_app):
+    """web, worker and beat on the drill stack, as `make run` has them (stopped afterwards,
+    so the other drills see web alone)."""
+    for name in ("worker", "beat"):
+        drill.run(STACK, "start-app", name)
+    assert all(app_pids(drill).values()), app_pids(drill)
+    yield drill_app
+    for name in ("worker", "beat"):
+        drill.run(STACK, "stop-service", name, check=False)
+
+
+def test_restore_on_a_busy_machine_brings_web_worker_and_beat_back(drill, drill_make_run):
+    http = drill_make_run
+    if not drill.backups():
+        full_backup(drill)
+    goal = create_goal(http)
+    write_rows(http, goal, "busy-A")
+    rows_a = committed_rows(drill)
+    target = datetime.now(UTC)
+    write_rows(http, goal, "busy-B")
+    before = app_pids(drill)
+    with cpu_hog():
+        started = time.monotonic()
+        result = drill.backup("restore", target.strftime("%Y-%m-%d %H:%M:%S.%f+00"), check=False)
+        took = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "started the app again (web, worker, beat)" in result.stdout
+    assert "/health/ answers 200" in result.stdout and "restore finished" in result.stdout
+    after = app_pids(drill)
+    assert all(after.values()) and not set(after.values()) & set(before.values()), (before, after)
+    assert http.call("GET", "/health/")[0] == 200
+    assert committed_rows(drill) == rows_a  # B undone: the restore did restore
+    assert not list(drill.root.glob("data.before-restore-*"))  # the old cluster is dropped once the new one serves
+    print(f"busy restore drill: point-in-time restore and web, worker, beat back in {took:.1f} s under stress")
+
+
+def test_a_restore_that_cannot_serve_rolls_back_to_the_cluster_it_started_from(drill, drill_make_run):
+    """The archived WAL cannot be read (a broken repository disk): the restored cluster never
+    comes up, so the restore puts the cluster it started from back, with its app."""
+    http = drill_make_run
+    if not drill.backups():
+        full_backup(drill)
+    goal = create_goal(http)
+    write_rows(http, goal, "rollback")
+    rows = committed_rows(drill)
+    wal = [path for path in (drill.root / "pgbackrest" / "repo" / "archive").rglob("*") if path.is_file()]
+    wal = [path for path in wal if "archive.info" not in path.name]
+    for path in wal:
+        path.chmod(0o000)
+    try:
+        result = drill.backup("restore", check=False)
+    finally:
+        for path in wal:
+            path.chmod(0o640)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ROLLED BACK" in result.stdout and "the restore failed" in result.stdout
+    assert "started the app again (web, worker, beat)" in result.stdout
+    assert all(app_pids(drill).values()), app_pids(drill)
+    assert http.call("GET", "/health/")[0] == 200
+    assert committed_rows(drill) == rows  # the cluster it started from, row for row
+    assert list(drill.root.glob("data.failed-restore-*"))  # the failed attempt, kept to look at
+    drill.pgbackrest("check")  # archiving works on the cluster it rolled back to
+
+
+def test_an_app_that_does_not_come_back_fails_the_restore_but_not_the_others(drill, drill_make_run):
+    """beat cannot start after the restore (its log cannot be written): web and worker still
+    come back, the restored cluster is kept, and the restore says so and exits 1."""
+    http = drill_make_run
+    if not drill.backups():
+        full_backup(drill)
+    goal = create_goal(http)
+    write_rows(http, goal, "beat-down")
+    rows = committed_rows(drill)
+    beat_log = drill.root / "var" / "log" / "beat.log"
+    beat_log.rename(beat_log.with_name("beat.log.old"))
+    beat_log.mkdir()  # what a full or read-only log disk is to beat: its log cannot be opened
+    try:
+        result = drill.backup("restore", check=False)
+    finally:
+        beat_log.rmdir()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED: beat did not start" in result.stdout and "beat exited while starting" in result.stdout
+    assert "started the app again (web, worker)" in result.stdout and "/health/ answers 200" in result.stdout
+    assert "ROLLED BACK" not in result.stdout
+    pids = app_pids(drill)
+    assert pids["web"] and pids["worker"] and not pids["beat"], pids
+    assert http.call("GET", "/health/")[0] == 200
+    assert committed_rows(drill) == rows  # the restored cluster (latest: every row) serves
