@@ -73,9 +73,9 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     from django.conf import settings
 
     from mastertrade.celery import app
-    from mastertrade.testing import START_TIMEOUT, stop_process, wait_for
+    from mastertrade.testing import START_TIMEOUT, app_log, stop_process, wait_for
 
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    log = app_log(tmp_path_factory.mktemp("celery") / "worker.log")
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
         "DB_NAME": settings.DATABASES["default"]["NAME"],
@@ -115,3 +115,15 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         raise RuntimeError(f"celery worker did not answer a ping: {log.read_text()}")
     yield proc
     stop_process(proc, 15)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test shows the tail of each app log (gunicorn, Celery) written during it."""
+    from mastertrade.testing import app_log_tails
+
+    report = yield
+    if report.failed:
+        for path, tail in app_log_tails(since=call.start - 1):
+            report.sections.append((f"app log {path} (tail)", tail))
+    return report

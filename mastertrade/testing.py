@@ -15,6 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = float(os.environ.get("STACK_START_TIMEOUT") or 120)
 
 
+# The logs of the processes a test started (gunicorn, Celery): their tails are printed
+# under a failed test (the root conftest's report hook), so a failure says why.
+APP_LOGS: list[Path] = []
+
+
+def app_log(path: Path) -> Path:
+    """Register `path` as an app log whose tail a failing test prints; returns it."""
+    APP_LOGS.append(path)
+    return path
+
+
+def app_log_tails(since: float, chars: int = 6000) -> list[tuple[str, str]]:
+    """(path, tail) of each registered log written to since `since` (time.time())."""
+    return [
+        (str(path), path.read_text(errors="replace")[-chars:])
+        for path in dict.fromkeys(APP_LOGS)
+        if path.exists() and path.stat().st_mtime >= since
+    ]
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     """Poll until predicate() is truthy and return its value, or None once `timeout`
     seconds have passed: a bounded wait for a row, a response, a file — never a sleep."""
@@ -61,7 +81,7 @@ def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
         "DB_NAME": settings.DATABASES["default"]["NAME"],
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
     }
-    log_path = tmp_path / "gunicorn.log"
+    log_path = app_log(tmp_path / "gunicorn.log")
     command = [
         sys.executable, "-m", "gunicorn", "mastertrade.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "30",

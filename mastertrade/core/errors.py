@@ -1,11 +1,14 @@
 """One error shape for the whole API: {"code", "message", "errors"?, "request_id"?}."""
 
 import logging
+import sys
 
+import psycopg
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -40,6 +43,48 @@ class Conflict(ApplicationError):
 INVALID_COMBINATION = "invalid_combination"
 UNKNOWN_REFERENCE = "unknown_reference"
 RULE_CODES = (INVALID_COMBINATION, UNKNOWN_REFERENCE)
+
+
+# What says a backing service is unreachable rather than that the request is wrong:
+# Django's wrapped connection errors, psycopg's own where a statement ran on its cursor
+# directly (AdminShutdown, "server closed the connection", "the connection is closed"
+# are OperationalError subclasses), and the broker's.
+UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, BrokerUnavailable)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """A database error that says the connection, not the statement, failed: psycopg's
+    bare DatabaseError without a SQLSTATE (libpq's own report of a result that never
+    came, such as a connection closed while a cursor waited: no class to map it to, so
+    Django's handler saw a plain DatabaseError and answered 500), or any database error
+    on a connection that is now broken."""
+    if type(exc) is psycopg.DatabaseError and exc.sqlstate is None:
+        return True
+    if isinstance(exc, (DatabaseError, psycopg.Error)):
+        return any(
+            getattr(conn.connection, "broken", False) or conn.closed_in_transaction
+            for conn in connections.all(initialized_only=True)
+        )
+    return False
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from or while handling, says that the
+    database or the broker is unreachable."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, UNAVAILABLE) or _connection_lost(exc):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def unavailable_body(request_id) -> dict:
+    return _body("service_unavailable", "A backing service is unavailable; retry shortly.", request_id=request_id)
+
+
+UNAVAILABLE_HEADERS = {"Retry-After": "2"}
 
 
 def _flat_codes(codes) -> list:
@@ -121,13 +166,9 @@ def exception_handler(exc, context):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         return Response(_body(code, str(detail)), status=exc.status_code, headers=headers)
     request_id = getattr(getattr(request, "_request", request), "request_id", None)
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        logger.warning("database unavailable (request %s): %s", request_id, exc)
-        return Response(
-            _body("service_unavailable", "The database is unavailable; retry shortly.", request_id=request_id),
-            status=503,
-            headers={"Retry-After": "2"},
-        )
+    if is_unavailable(exc):
+        logger.warning("service unavailable (request %s): %r", request_id, exc)
+        return Response(unavailable_body(request_id), status=503, headers=UNAVAILABLE_HEADERS)
     if isinstance(exc, DatabaseError):
         logger.exception("database error (request %s)", request_id)
     else:
@@ -140,7 +181,13 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
-    return JsonResponse({"code": "server_error", "request_id": getattr(request, "request_id", None)}, status=500)
+    """Django's handler500, for what escaped DRF's handler (middleware, signals, the
+    response's rendering): called while the exception is handled, so an unreachable
+    database or broker is told apart from a defect here too."""
+    request_id = getattr(request, "request_id", None)
+    if is_unavailable(sys.exception()):
+        return JsonResponse(unavailable_body(request_id), status=503, headers=UNAVAILABLE_HEADERS)
+    return JsonResponse({"code": "server_error", "request_id": request_id}, status=500)
 
 
 def json_400(request, exception=None):

@@ -5,7 +5,8 @@ from .base import CACHES, DATABASES, REDIS_BROKER_PORT, REDIS_CACHE_PORT, REST_F
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "test-only-insecure-key")
 DEBUG = False
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Production's connection handling (base: CONN_MAX_AGE 60 s, no health check), so the
+# contract stage and the fault drills meet kept connections broken by a restart.
 DATABASES["default"]["TEST"] = {"NAME": env("DB_TEST_NAME", "test_mastertrade")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {**CACHES}

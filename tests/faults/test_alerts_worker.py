@@ -18,7 +18,7 @@ from alerts import crypto, services
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Delivery
 from mastertrade.celery import app
-from mastertrade.testing import START_TIMEOUT, wait_for
+from mastertrade.testing import START_TIMEOUT, app_log, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def start_worker(tmp_path, n: int) -> subprocess.Popen:
             "--without-mingle",
         ],
         env=env,
-        stdout=open(tmp_path / f"worker-{n}.log", "w"),  # noqa: SIM115
+        stdout=open(app_log(tmp_path / f"worker-{n}.log"), "w"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
     )
     started = wait_for(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=START_TIMEOUT)

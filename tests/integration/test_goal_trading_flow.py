@@ -149,7 +149,6 @@ def test_trades_move_goals(client):
     assert ok(client.get("/api/v1/trades/"))["count"] == 2
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_periodic_snapshots_through_a_real_worker(client, celery_worker_process):
     active = [create_goal(client, goal_type="monthly_income", target_value="100") for _ in range(3)]
