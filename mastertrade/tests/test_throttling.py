@@ -22,8 +22,9 @@ from mastertrade.testing import free_port, stop_process, wait_for
 
 
 @contextmanager
-def redis_server(port: int, *args: str):
-    """A throwaway redis-server on 127.0.0.1:`port` (no persistence), stopped on exit."""
+def redis_server(port: int, *args: str, client=None):
+    """A throwaway redis-server on 127.0.0.1:`port` (no persistence), stopped on exit;
+    ready once `client` (by default a plain one) answers PING."""
     proc = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *args],
         stdout=subprocess.DEVNULL,
@@ -31,7 +32,7 @@ def redis_server(port: int, *args: str):
     )
     try:
         password = dict(zip(args[::2], args[1::2], strict=False)).get("--requirepass")
-        client = redis.Redis(port=port, password=password, socket_timeout=0.5)
+        client = client or redis.Redis(port=port, password=password, socket_timeout=0.5)
         assert wait_for(lambda: _pings(client), 20), "redis-server did not start"
         yield proc
     finally:
@@ -113,6 +114,31 @@ def test_counts_without_redis_7s_expire_nx(settings):
         assert 59 <= direct.ttl("w") <= 61
         direct.pexpire("w", 500_000)
         assert counter().incr("w", expire_seconds=61) == 4 and direct.ttl("w") > 61  # set once
+
+
+def test_counts_over_tls_with_the_cache_options_ca(settings, tmp_path):
+    """A Redis that speaks only TLS, its certificate signed by a CA of its own: the
+    counter trusts what the cache's OPTIONS say (ssl_ca_certs), not just the system's CAs."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    tls = ["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert), "--tls-key-file", str(key)]
+    tls += ["--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no", "--requirepass", "s3cret"]
+    ready = redis.Redis(
+        host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=str(cert), password="s3cret", socket_timeout=0.5
+    )
+    with redis_server(free_port(), *tls, client=ready):
+        _use_cache(settings, f"rediss://127.0.0.1:{port}/3", PASSWORD="s3cret")
+        with pytest.raises(ssl.SSLError):  # the system's CAs do not know this one
+            counter().incr("t", expire_seconds=61)
+        _use_cache(settings, f"rediss://127.0.0.1:{port}/3", PASSWORD="s3cret", ssl_ca_certs=str(cert))
+        assert [counter().incr("t", expire_seconds=61) for _ in range(2)] == [1, 2]
+        assert ready.execute_command("SELECT", 3) and ready.get("t") == b"2"
 
 
 def test_tls_settings_come_from_the_cache_options():
