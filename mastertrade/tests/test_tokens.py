@@ -269,3 +269,16 @@ def test_the_header_is_read_as_knox_reads_it(user, rf, header):
         return None if result is None else (result[0].pk, result[1].pk)
 
     assert outcome(ApiTokenAuthentication.authenticate) == outcome(TokenAuthentication.authenticate)
+
+
+def test_a_password_change_ends_the_users_browser_sessions(user):
+    """Django's session hash follows the password: a session logged in before the change
+    ends (a view that changes it keeps its own with update_session_auth_hash)."""
+    from django.test import Client
+
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    assert elsewhere.get("/alerts/").status_code == 200
+    user.set_password("a-new-correct-horse")
+    user.save()
+    assert elsewhere.get("/alerts/").status_code == 302  # to the login page
