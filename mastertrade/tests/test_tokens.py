@@ -282,3 +282,33 @@ def test_a_password_change_ends_the_users_browser_sessions(user):
     user.set_password("a-new-correct-horse")
     user.save()
     assert elsewhere.get("/alerts/").status_code == 302  # to the login page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_revoked_here_stops_working_in_another_process_within_the_bound(user, tmp_path, settings):
+    """Another server process (a gunicorn on the test database) that remembers the token
+    stops accepting it within API_TOKEN_CACHE_SECONDS of its revocation here."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    from mastertrade.core.tokens import api_token_revoke
+    from mastertrade.testing import gunicorn_on_test_db, wait_for
+
+    def status(base: str, key: str) -> int:
+        request = urllib.request.Request(f"{base}/api/v1/goals/", headers={"Authorization": f"Token {key}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    bound = settings.API_TOKEN_CACHE_SECONDS
+    assert bound > 0
+    key = api_token_for(user)
+    with gunicorn_on_test_db(tmp_path, workers=1) as base:
+        assert status(base, key) == 200  # verified there, so remembered there
+        api_token_revoke(token=ApiToken.objects.get(user=user))
+        revoked = time.monotonic()
+        assert wait_for(lambda: status(base, key) == 401, bound + 30, interval=0.1)
+        assert time.monotonic() - revoked <= bound + 2  # the bound, and a request's time
