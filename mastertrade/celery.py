@@ -27,6 +27,10 @@ def setup_periodic_tasks(sender, **kwargs):
     )
     # Beat → worker heartbeat: the "worker or beat silent" alert watches it.
     sender.add_periodic_task(60.0, sender.signature("core.heartbeat"), name="heartbeat (beat and workers alive)")
+    # Expired API tokens no longer authenticate; the purge deletes their rows.
+    sender.add_periodic_task(
+        crontab(minute=17), sender.signature("core.purge_expired_tokens"), name="purge expired API tokens (hourly)"
+    )
     if settings.BACKUP_SCHEDULE_ENABLED:
         # The local stack: the worker shares the host with PostgreSQL, so it runs
         # scripts/backup.py (pgBackRest's lock and the script's own lock keep overlapping

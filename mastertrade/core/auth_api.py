@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from .api import READ_ERRORS, error
@@ -16,16 +15,8 @@ from .errors import ApplicationError
 from .models import TOKEN_NAME_MAX_LENGTH, ApiToken
 from .schema import link, links_add
 from .serializers import StrictSerializer
+from .throttling import TokenRateThrottle
 from .tokens import api_token_create, api_token_revoke, api_tokens_for_user
-
-
-class TokenRateThrottle(AnonRateThrottle):
-    """Per client address, authenticated or not (API_THROTTLE_TOKEN)."""
-
-    scope = "token"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class CredentialsSerializer(StrictSerializer):

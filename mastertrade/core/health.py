@@ -1,5 +1,6 @@
-"""GET /health/: each dependency's state; 503 when the database is unreachable. The backups'
-age is reported too, never a reason for a 503."""
+"""GET /health/: each dependency's state; 503 when the database is unreachable, 200
+`degraded` when another is down (`throttle`: the throttles cannot count, so requests pass
+uncounted). The backups' age is reported too, never a reason for a 503."""
 
 import time
 
@@ -10,6 +11,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mastertrade.core import throttling
 from mastertrade.core.backups import backup_freshness
 
 
@@ -41,6 +43,7 @@ def health(request):
         "database": _check_database(),
         "cache": check_redis(settings.REDIS_CACHE_URL),
         "broker": check_redis(settings.CELERY_BROKER_URL),
+        "throttle": throttling.can_count(),
     }
     if not checks["database"]:
         overall, code = "unavailable", 503

@@ -79,6 +79,10 @@ HEARTBEAT = Gauge(
     multiprocess_mode="max",
 )
 CELERY_TASKS = Counter("mastertrade_celery_tasks", "Celery tasks finished, by task name and state.", ["task", "state"])
+THROTTLE_UNAVAILABLE = Counter(
+    "mastertrade_throttle_unavailable",
+    "Requests the throttles let through uncounted: the cache Redis could not count them.",
+)
 CELERY_FAILURES = Counter("mastertrade_celery_task_failures", "Celery tasks that raised, by task name.", ["task"])
 
 # Every bounded series exists from the start (at 0), so rates and dashboards have data.
@@ -119,6 +123,11 @@ def record_snapshot_run(*, rows: int, seconds: float, ok: bool) -> None:
     if ok:
         SNAPSHOT_ROWS.inc(rows)
         SNAPSHOT_LAST_SUCCESS.set(time.time())
+
+
+def record_throttle_unavailable() -> None:
+    """A request let through uncounted (the throttle could not reach the cache Redis)."""
+    THROTTLE_UNAVAILABLE.inc()
 
 
 def record_heartbeat(now: float) -> None:

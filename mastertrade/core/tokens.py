@@ -7,17 +7,23 @@ A token is shown once, when it is issued; the database keeps only its SHA-512 di
 Authentication has a fast path: each server process remembers a token it has verified
 (its digest → the token row and its user) for `API_TOKEN_CACHE_SECONDS` (default 5), so
 a trading engine's stream of requests costs no query for authentication. The token's
-expiry is still checked on every request; a token revoked (or a user deactivated)
-elsewhere stops working within `API_TOKEN_CACHE_SECONDS` on every process, at once on
-the process that revoked it. 0 turns the fast path off."""
+expiry is still checked on every request. Revocation has one bound on every path: a
+token stops working at once in the process that revoked it and within
+`API_TOKEN_CACHE_SECONDS` in every other one (its memory of the token expires). Every
+path deletes the token row, and deleting a row forgets it here (`_forget_deleted`):
+the API's revoke, the admin's delete (one or "delete selected"), a user's deletion
+(the cascade), a user's deactivation or password change (`_revoke_on_user_change`).
+0 turns the fast path off."""
 
 import datetime as dt
 import time
 from hmac import compare_digest
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.base import ModelState
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -42,8 +48,17 @@ def api_token_create(*, user, name: str = "default") -> tuple[ApiToken, str]:
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
-    token.delete()
-    _verified.pop(token.digest, None)
+    token.delete()  # post_delete forgets it here (_forget_deleted)
+
+
+def api_tokens_revoke_for_user(*, user) -> int:
+    """Revoke every token of `user` (deactivated, or its password changed); returns how many."""
+    return ApiToken.objects.filter(user=user).delete()[0]
+
+
+def api_tokens_purge_expired(*, now: dt.datetime) -> int:
+    """Delete the tokens expired before `now` (they no longer authenticate); returns how many."""
+    return ApiToken.objects.filter(expiry__lt=now).delete()[0]
 
 
 def api_tokens_for_user(*, user):
@@ -72,6 +87,26 @@ def _recall(digest: str) -> ApiToken | None:
         _verified.pop(digest, None)
         return None
     return entry[1]
+
+
+def _forget_deleted(sender, instance: ApiToken, **kwargs) -> None:
+    """Every deletion of a token row (one, a queryset, a user's cascade) forgets it here.
+    Connecting it makes Django delete tokens row by row, sending this signal for each."""
+    _verified.pop(instance.digest, None)
+
+
+def _revoke_on_user_change(sender, instance, created: bool, **kwargs) -> None:
+    """A user deactivated, or whose password was just set (set_password() keeps the new
+    one in `_password` until save() has run), loses every token. Their other browser
+    sessions end by themselves: Django's session hash follows the password."""
+    if created:
+        return
+    if not instance.is_active or getattr(instance, "_password", None) is not None:
+        api_tokens_revoke_for_user(user=instance)
+
+
+post_delete.connect(_forget_deleted, sender=ApiToken, dispatch_uid="tokens.forget_deleted")
+post_save.connect(_revoke_on_user_change, sender=get_user_model(), dispatch_uid="tokens.revoke_on_user_change")
 
 
 def _digest(key: str) -> str:

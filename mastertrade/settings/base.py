@@ -203,7 +203,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "mastertrade.core.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": ["mastertrade.core.throttling.WriteRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_TOKEN},
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
 }
 

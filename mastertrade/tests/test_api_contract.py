@@ -11,7 +11,6 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
-from mastertrade.core.auth_api import TokenRateThrottle
 from strategies.factories import StrategyFactory
 from trades.factories import TradeFactory
 
@@ -110,11 +109,11 @@ def test_unexpected_error_is_json_500_with_request_id_only(user, monkeypatch, ca
 
 @pytest.fixture
 def one_window(monkeypatch):
-    """Pin the write throttle's clock 30 s into a minute, so a test never straddles two
+    """Pin the throttles' clock 30 s into a minute, so a test never straddles two
     fixed windows (where the count would start again)."""
-    from mastertrade.core.throttling import WriteRateThrottle
+    from mastertrade.core.throttling import WindowThrottle
 
-    monkeypatch.setattr(WriteRateThrottle, "timer", staticmethod(lambda: 1_800_000_030.0))
+    monkeypatch.setattr(WindowThrottle, "timer", staticmethod(lambda: 1_800_000_030.0))
 
 
 def test_write_throttle_429_with_retry_after(api, settings, one_window):
@@ -145,9 +144,9 @@ def test_token_endpoint(anon, user):
     assert anon.post("/api/v1/auth/token/", {}, format="json").json()["errors"].keys() == {"username", "password"}
 
 
-def test_token_endpoint_is_throttled(anon, monkeypatch):
+def test_token_endpoint_is_throttled(anon, settings, one_window):
     cache.clear()
-    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "10/minute"})
+    settings.API_THROTTLE_TOKEN = "10/minute"
     codes = [
         anon.post("/api/v1/auth/token/", {"username": "a", "password": "b"}, format="json").status_code
         for _ in range(11)
@@ -205,3 +204,19 @@ def test_write_throttle_is_atomic_under_concurrency(user, settings, one_window):
     for t in threads:
         t.join()
     assert codes.count(429) == 20 and codes.count(400) == 20
+
+
+def test_token_endpoint_throttle_is_atomic_under_concurrency(settings, one_window):
+    """Concurrent token requests from one address never get past the limit together
+    (DRF's AnonRateThrottle read-modify-wrote a list: more got through)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache.clear()
+    settings.API_THROTTLE_TOKEN = "20/minute"
+
+    def attempt(_):
+        return APIClient().post("/api/v1/auth/token/", {"username": "a", "password": "b"}, format="json").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(attempt, range(40)))
+    assert codes.count(400) == 20 and codes.count(429) == 20

@@ -33,7 +33,10 @@ def test_health_ok(anon):
     response = anon.get("/health/")
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["checks"]) == ("ok", {"database": "up", "cache": "up", "broker": "up"})
+    assert (body["status"], body["checks"]) == (
+        "ok",
+        {"database": "up", "cache": "up", "broker": "up", "throttle": "up"},
+    )
 
 
 @pytest.mark.django_db(transaction=True)

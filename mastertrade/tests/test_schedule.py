@@ -16,3 +16,10 @@ def test_beat_sends_the_heartbeat_and_the_backups():
     assert (incr["task"], incr["args"]) == ("core.backup", ("incr",))
     assert full["schedule"] == crontab(hour=2, minute=30)
     assert incr["schedule"] == crontab(minute=0)
+
+
+def test_beat_purges_expired_tokens_hourly():
+    app.finalize(auto=True)
+    entry = app.conf.beat_schedule["purge expired API tokens (hourly)"]
+    assert entry["task"] == "core.purge_expired_tokens"
+    assert entry["schedule"] == crontab(minute=17)

@@ -96,8 +96,69 @@ def test_staff_revoke_tokens_in_the_admin(admin_client, user):
     page = admin_client.get("/admin/core/apitoken/")
     assert page.status_code == 200 and "laptop" in page.content.decode()
     assert key not in page.content.decode()
+    client = _client(key)
+    assert client.get("/api/v1/goals/").status_code == 200  # used first: remembered by this process
     assert admin_client.post(f"/admin/core/apitoken/{token.id}/delete/", {"post": "yes"}).status_code == 302
-    assert _client(key).get("/api/v1/goals/").status_code == 401
+    assert client.get("/api/v1/goals/").status_code == 401
+
+
+def _used(user, name="default") -> APIClient:
+    """A client whose token has just authenticated (so this process remembers it)."""
+    client = _client(api_token_for(user, name=name))
+    assert client.get("/api/v1/goals/").status_code == 200
+    return client
+
+
+def test_api_revoke_of_a_used_token_is_immediate(user):
+    client = _used(user)
+    token = ApiToken.objects.get(user=user)
+    assert client.delete(f"/api/v1/auth/tokens/{token.id}/").status_code == 204
+    assert client.get("/api/v1/goals/").status_code == 401
+
+
+def test_admin_bulk_delete_of_used_tokens_is_immediate(admin_client, user, other_user):
+    mine, theirs = _used(user), _used(other_user)
+    ids = [str(pk) for pk in ApiToken.objects.values_list("id", flat=True)]
+    response = admin_client.post(
+        "/admin/core/apitoken/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
+    assert response.status_code == 302 and not ApiToken.objects.exists()
+    assert mine.get("/api/v1/goals/").status_code == 401
+    assert theirs.get("/api/v1/goals/").status_code == 401
+
+
+def test_deactivating_a_user_revokes_their_used_tokens(user, other_user):
+    client, theirs = _used(user), _used(other_user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get("/api/v1/goals/").status_code == 401
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert theirs.get("/api/v1/goals/").status_code == 200
+
+
+def test_deleting_a_user_revokes_their_used_tokens(user):
+    client = _used(user)
+    user.delete()
+    assert client.get("/api/v1/goals/").status_code == 401
+
+
+def test_a_password_change_revokes_the_users_used_tokens(user, other_user):
+    client, theirs = _used(user), _used(other_user)
+    user.set_password("a-new-correct-horse")
+    user.save()
+    assert client.get("/api/v1/goals/").status_code == 401
+    assert theirs.get("/api/v1/goals/").status_code == 200
+
+
+def test_purge_deletes_expired_tokens_only(user):
+    from mastertrade.core.tasks import purge_expired_tokens
+
+    api_token_for(user, name="live")
+    api_token_for(user, name="old")
+    ApiToken.objects.filter(name="old").update(expiry=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert purge_expired_tokens() == 1
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["live"]
+    assert purge_expired_tokens() == 0  # idempotent
 
 
 def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
@@ -111,7 +172,8 @@ def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
     key = api_token_for(user)
     client = _client(key)
     assert client.get("/api/v1/goals/").status_code == 200  # verified and remembered
-    ApiToken.objects.filter(user=user).delete()
+    with connection.cursor() as cursor:  # another process's revocation: no signal here
+        cursor.execute("DELETE FROM api_tokens")
     clock[0] += 4.9
     assert client.get("/api/v1/goals/").status_code == 200  # within the stated bound
     clock[0] += 0.2
@@ -207,3 +269,46 @@ def test_the_header_is_read_as_knox_reads_it(user, rf, header):
         return None if result is None else (result[0].pk, result[1].pk)
 
     assert outcome(ApiTokenAuthentication.authenticate) == outcome(TokenAuthentication.authenticate)
+
+
+def test_a_password_change_ends_the_users_browser_sessions(user):
+    """Django's session hash follows the password: a session logged in before the change
+    ends (a view that changes it keeps its own with update_session_auth_hash)."""
+    from django.test import Client
+
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    assert elsewhere.get("/alerts/").status_code == 200
+    user.set_password("a-new-correct-horse")
+    user.save()
+    assert elsewhere.get("/alerts/").status_code == 302  # to the login page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_revoked_here_stops_working_in_another_process_within_the_bound(user, tmp_path, settings):
+    """Another server process (a gunicorn on the test database) that remembers the token
+    stops accepting it within API_TOKEN_CACHE_SECONDS of its revocation here."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    from mastertrade.core.tokens import api_token_revoke
+    from mastertrade.testing import gunicorn_on_test_db, wait_for
+
+    def status(base: str, key: str) -> int:
+        request = urllib.request.Request(f"{base}/api/v1/goals/", headers={"Authorization": f"Token {key}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    bound = settings.API_TOKEN_CACHE_SECONDS
+    assert bound > 0
+    key = api_token_for(user)
+    with gunicorn_on_test_db(tmp_path, workers=1) as base:
+        assert status(base, key) == 200  # verified there, so remembered there
+        api_token_revoke(token=ApiToken.objects.get(user=user))
+        revoked = time.monotonic()
+        assert wait_for(lambda: status(base, key) == 401, bound + 30, interval=0.1)
+        assert time.monotonic() - revoked <= bound + 2  # the bound, and a request's time
