@@ -116,9 +116,10 @@ CHANNEL_CREATE = {
     "summary": "Add an alert channel",
     "description": "`kind` is slack / discord (`url` on the service's own host), telegram (`bot_token`, "
     "`address` = chat id), email (`address`) or webhook (`url`, https; `signing_secret` whsec_…, generated "
-    "when omitted — read it once from the page, it is masked afterwards). Secrets are encrypted at rest.",
+    "when omitted). This answer carries the webhook's `signing_secret` in full, the only time it is shown; "
+    "afterwards it is masked (rotate it to see a new one). Secrets are encrypted at rest.",
     "request": s.ChannelInput,
-    "responses": {201: s.ChannelOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
+    "responses": {201: s.ChannelRevealOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
     "examples": [
         OpenApiExample(
             "Slack",
@@ -149,8 +150,25 @@ CHANNEL_UPDATE = {
 }
 CHANNEL_DELETE = {
     "summary": "Delete an alert channel",
-    "description": "Delete the channel, its deliveries and its place in rules and escalations.",
-    "responses": {204: None, **READ_ERRORS},
+    "description": "Delete the channel and its deliveries. A channel that rules send or escalate to is not "
+    "deleted: 409 `channel_in_use` names those rules; remove the channel from them first.",
+    "responses": {
+        204: None,
+        409: error("Rules use this channel (`channel_in_use`); the message names them."),
+        **READ_ERRORS,
+    },
+}
+CHANNEL_ROTATE_SECRET = {
+    "summary": "Rotate a webhook's signing secret",
+    "description": "Generates a new signing secret and answers it in full (`signing_secret`), the only time "
+    "it is shown. The previous secret still signs, beside the new one, until the next rotation.",
+    "request": None,
+    "responses": {
+        200: s.ChannelRevealOutput,
+        409: error("Not a webhook channel (`no_signing_secret`)."),
+        **WRITE_ERRORS,
+        **READ_ERRORS,
+    },
 }
 CHANNEL_TEST = {
     "summary": "Send a test message",
