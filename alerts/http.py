@@ -83,7 +83,10 @@ def url_problem(url: str, *, base: str | None = None) -> str | None:
     addresses are checked at every send."""
     if not isinstance(url, str) or len(url) > 2000 or not url or not _URL.fullmatch(url):
         return URL_MESSAGE
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # the pattern's [brackets] hold no IPv6 address
+        return "Enter a valid IPv6 address between the brackets."
     host = parts.netloc if parts.netloc.endswith("]") else parts.netloc.rsplit(":", 1)[0]
     if base is not None:
         b = urlsplit(base)

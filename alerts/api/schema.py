@@ -25,6 +25,11 @@ CHANNEL_OUT = OpenApiExample(
     },
     response_only=True,
 )
+CHANNEL_REVEALED = OpenApiExample(
+    "A webhook channel, its signing secret shown this once",
+    value={**CHANNEL_OUT.value, "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+    response_only=True,
+)
 RULE_OUT = OpenApiExample(
     "An at-risk rule with escalation",
     value={
@@ -131,7 +136,7 @@ CHANNEL_CREATE = {
             value={"name": "engine webhook", "kind": "webhook", "url": "https://hooks.example.com/alerts/1"},
             request_only=True,
         ),
-        CHANNEL_OUT,
+        CHANNEL_REVEALED,
     ],
 }
 CHANNEL_GET = {
@@ -169,6 +174,7 @@ CHANNEL_ROTATE_SECRET = {
         **WRITE_ERRORS,
         **READ_ERRORS,
     },
+    "examples": [CHANNEL_REVEALED],
 }
 CHANNEL_TEST = {
     "summary": "Send a test message",

@@ -218,6 +218,7 @@ REFUSED_ADDRESSES = [
     "https://[::ffff:a9fe:a9fe]/",
     "https://[fe80::1]/",
     "https://0.0.0.0/",
+    "https://[1.2.3.4]/",  # brackets without an IPv6 address
 ]
 
 
