@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from mastertrade.core import clock
 from mastertrade.core.money import AMOUNT, decimal_kwargs
+from mastertrade.core.validators import text_line
 
 from .kinds import (
     AttemptOutcome,
@@ -45,7 +46,7 @@ class Channel(models.Model):
     (an e-mail address, a Telegram chat id)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_channels")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[text_line])
     kind = models.CharField(max_length=10, choices=ChannelKind.choices)
     secret = models.TextField(blank=True, default="", editable=False)
     address = models.CharField(max_length=254, blank=True, default="")
@@ -67,7 +68,7 @@ class Channel(models.Model):
 
 class Rule(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_rules")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[text_line])
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
     enabled = models.BooleanField(default=True)
@@ -129,7 +130,7 @@ class Notification(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_notifications")
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="notifications")
     fingerprint = models.CharField(max_length=64)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[text_line])
     severity = models.CharField(max_length=10, choices=Severity.choices)
     title = models.CharField(max_length=300)
     detail = models.TextField(blank=True, default="")

@@ -3,12 +3,13 @@ service decides) and none logs a secret."""
 
 import datetime as dt
 import json
+import smtplib
 import time
 from dataclasses import dataclass
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from standardwebhooks.webhooks import Webhook
 
 from . import crypto, http
@@ -31,6 +32,7 @@ class Result:
     error: str = ""
     retry_after: str | None = None
     refused: bool = False  # the address is not allowed (SSRF guard): never retried
+    permanent: bool = False  # can never succeed as is (a bad header, a 5xx SMTP refusal): never retried
     latency: float = 0.0
 
     @property
@@ -39,7 +41,7 @@ class Result:
 
     @property
     def retryable(self) -> bool:
-        if self.ok or self.refused or self.gone:
+        if self.ok or self.refused or self.permanent or self.gone:
             return False
         return self.status_code is None or self.status_code in (408, 425, 429) or self.status_code >= 500
 
@@ -119,5 +121,20 @@ def _send_email(channel, message: Message, now: dt.datetime) -> Result:
             headers={"Message-ID": f"<{message.message_id}@mastertrade.alerts>"},
         ).send()
     except Exception as exc:  # SMTP errors are many types; each is a failed attempt
-        return Result(ok=False, error=_error(exc))
+        permanent = _email_permanent(exc)
+        error = f"Permanent, not retried: {_error(exc)}" if permanent else _error(exc)
+        return Result(ok=False, error=error, permanent=permanent)
     return Result(ok=bool(sent), error="" if sent else "not sent")
+
+
+def _email_permanent(exc: Exception) -> bool:
+    """An e-mail error that sending again cannot fix: a header the message cannot carry
+    (a line break in the subject), or a 5xx SMTP answer (recipient, sender or message
+    refused for good). 4xx answers and connection failures are transient."""
+    if isinstance(exc, BadHeaderError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False

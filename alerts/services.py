@@ -172,8 +172,33 @@ def channel_update(*, channel: Channel, **fields) -> Channel:
     return channel
 
 
+@transaction.atomic
 def channel_delete(*, channel: Channel) -> None:
+    """Delete a channel no rule uses; one that rules send or escalate to is refused
+    (409 `channel_in_use`, naming the rules): remove it from them first."""
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    users = Rule.objects.filter(Q(channels=channel) | Q(escalation__channel=channel)).distinct().order_by("name")
+    names = list(users.values_list("name", flat=True))
+    if names:
+        raise Conflict(
+            f"Rules use this channel: {', '.join(repr(n) for n in names)}. Remove it from them first.",
+            code="channel_in_use",
+        )
     channel.delete()
+
+
+def channel_signing_secret(channel: Channel) -> str:
+    """A webhook channel's signing secret in full: shown only right after it is created or
+    rotated (the API response, the page after the redirect); masked everywhere else."""
+    return crypto.decrypt(channel.secret).get("secret", "")
+
+
+def channel_rotate_secret(*, channel: Channel) -> Channel:
+    """A new generated signing secret for a webhook channel; the previous one stays valid
+    until the next rotation (receivers verify either during the overlap)."""
+    if channel.kind != ChannelKind.WEBHOOK:
+        raise Conflict("Only webhook channels have a signing secret.", code="no_signing_secret")
+    return channel_update(channel=channel, signing_secret=crypto.new_webhook_secret())
 
 
 def channel_secrets_masked(channel: Channel) -> dict:
@@ -582,6 +607,8 @@ def _outcome(delivery: Delivery, result: senders.Result, *, retry: bool, now: dt
         return AttemptOutcome.SENT, None
     if result.refused:
         return AttemptOutcome.REFUSED, None
+    if result.permanent:
+        return AttemptOutcome.FAILED, None
     if result.gone:
         return AttemptOutcome.GONE, None
     if retry and result.retryable and delivery.attempts < settings.ALERTS_MAX_ATTEMPTS:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("channels/<int:pk>/test/", views.channel_test, name="alerts-channel-test"),
     path("channels/<int:pk>/toggle/", views.channel_toggle, name="alerts-channel-toggle"),
     path("channels/<int:pk>/delete/", views.channel_delete, name="alerts-channel-delete"),
+    path("channels/<int:pk>/rotate-secret/", views.channel_rotate_secret, name="alerts-channel-rotate-secret"),
     path("rules/add/", views.rule_add, name="alerts-rule-add"),
     path("rules/<int:pk>/toggle/", views.rule_toggle, name="alerts-rule-toggle"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="alerts-rule-delete"),

@@ -19,7 +19,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _page(request, *, channel_form=None, rule_form=None, status=200):
+def _page(request, *, channel_form=None, rule_form=None, revealed=None, status=200):
     user = request.user
     channels = list(selectors.channel_list_for_user(user=user))
     for channel in channels:
@@ -32,6 +32,9 @@ def _page(request, *, channel_form=None, rule_form=None, status=200):
         "deliveries": selectors.delivery_list_for_user(user=user)[:20],
         "channel_form": channel_form or ChannelForm(),
         "rule_form": rule_form or RuleForm(user=user),
+        # (channel, signing secret) right after creating or rotating: rendered in this
+        # answer only, never stored (no message, no session), masked on every other view.
+        "revealed": revealed,
     }
     return render(request, "alerts/page.html", context, status=status)
 
@@ -52,8 +55,23 @@ def channel_add(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Channel {channel.name!r} added.")
+            secret = services.channel_signing_secret(channel)
+            if secret:
+                return _page(request, revealed=(channel, secret))
             return redirect("alerts-page")
     return _page(request, channel_form=form, status=400)
+
+
+@login_required
+@require_POST
+def channel_rotate_secret(request, pk):
+    channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
+    try:
+        channel = services.channel_rotate_secret(channel=channel)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("alerts-page")
+    return _page(request, revealed=(channel, services.channel_signing_secret(channel)))
 
 
 @login_required
@@ -85,7 +103,11 @@ def channel_toggle(request, pk):
 @login_required
 @require_POST
 def channel_delete(request, pk):
-    services.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=pk))
+    try:
+        services.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=pk))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _page(request, status=exc.status_code)
     messages.success(request, "Channel deleted.")
     return redirect("alerts-page")
 

@@ -25,6 +25,11 @@ CHANNEL_OUT = OpenApiExample(
     },
     response_only=True,
 )
+CHANNEL_REVEALED = OpenApiExample(
+    "A webhook channel, its signing secret shown this once",
+    value={**CHANNEL_OUT.value, "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+    response_only=True,
+)
 RULE_OUT = OpenApiExample(
     "An at-risk rule with escalation",
     value={
@@ -116,9 +121,10 @@ CHANNEL_CREATE = {
     "summary": "Add an alert channel",
     "description": "`kind` is slack / discord (`url` on the service's own host), telegram (`bot_token`, "
     "`address` = chat id), email (`address`) or webhook (`url`, https; `signing_secret` whsec_…, generated "
-    "when omitted — read it once from the page, it is masked afterwards). Secrets are encrypted at rest.",
+    "when omitted). This answer carries the webhook's `signing_secret` in full, the only time it is shown; "
+    "afterwards it is masked (rotate it to see a new one). Secrets are encrypted at rest.",
     "request": s.ChannelInput,
-    "responses": {201: s.ChannelOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
+    "responses": {201: s.ChannelRevealOutput, 409: NAME_TAKEN, **WRITE_ERRORS},
     "examples": [
         OpenApiExample(
             "Slack",
@@ -130,7 +136,7 @@ CHANNEL_CREATE = {
             value={"name": "engine webhook", "kind": "webhook", "url": "https://hooks.example.com/alerts/1"},
             request_only=True,
         ),
-        CHANNEL_OUT,
+        CHANNEL_REVEALED,
     ],
 }
 CHANNEL_GET = {
@@ -149,8 +155,26 @@ CHANNEL_UPDATE = {
 }
 CHANNEL_DELETE = {
     "summary": "Delete an alert channel",
-    "description": "Delete the channel, its deliveries and its place in rules and escalations.",
-    "responses": {204: None, **READ_ERRORS},
+    "description": "Delete the channel and its deliveries. A channel that rules send or escalate to is not "
+    "deleted: 409 `channel_in_use` names those rules; remove the channel from them first.",
+    "responses": {
+        204: None,
+        409: error("Rules use this channel (`channel_in_use`); the message names them."),
+        **READ_ERRORS,
+    },
+}
+CHANNEL_ROTATE_SECRET = {
+    "summary": "Rotate a webhook's signing secret",
+    "description": "Generates a new signing secret and answers it in full (`signing_secret`), the only time "
+    "it is shown. The previous secret still signs, beside the new one, until the next rotation.",
+    "request": None,
+    "responses": {
+        200: s.ChannelRevealOutput,
+        409: error("Not a webhook channel (`no_signing_secret`)."),
+        **WRITE_ERRORS,
+        **READ_ERRORS,
+    },
+    "examples": [CHANNEL_REVEALED],
 }
 CHANNEL_TEST = {
     "summary": "Send a test message",

@@ -4,20 +4,18 @@ and services; these only carry them."""
 from rest_framework import serializers
 
 from mastertrade.core.serializers import ModelSerializer, StrictSerializer, decimal_from_model
-from mastertrade.core.validators import FullMatchValidator, has_visible_text
+from mastertrade.core.validators import FullMatchValidator, has_visible_text, text_line
 
 from .. import services
+from ..http import URL_MESSAGE, URL_PATTERN
 from ..kinds import ChannelKind, RuleKind, Severity, StatusThreshold
 from ..models import TEMPLATE_FIELDS, TEMPLATE_MAX, Channel, Delivery, DeliveryAttempt, Notification, Rule
 
 # What the schema states is what the server checks (the contract stage holds both to it):
-# names need a visible character; URLs are http(s) with a host and no credentials (which
-# hosts a channel type takes, and https-only in production, answer `invalid_combination`);
+# names need a visible character; URLs have the one form of alerts.http.URL_PATTERN (which
+# hosts a channel type takes, refused addresses and http off loopback answer
+# `invalid_combination`);
 # templates are text with `$$` or `$placeholder` from TEMPLATE_FIELDS, with something visible.
-URL_PATTERN = (
-    r"^(https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)"
-    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?([/?#][^\s]*)?)?$"
-)
 _PLACEHOLDER = "|".join(TEMPLATE_FIELDS)
 _TOKEN = rf"(?:[^$]|\$\$|\$(?:{_PLACEHOLDER})(?![A-Za-z0-9_])|\$\{{(?:{_PLACEHOLDER})\}})"
 TEMPLATE_PATTERN = rf"^\s*(?:[^\s$]|\$\$|\$(?:{_PLACEHOLDER})(?![A-Za-z0-9_])|\$\{{(?:{_PLACEHOLDER})\}}){_TOKEN}*$"
@@ -27,7 +25,7 @@ BOT_TOKEN_PATTERN = r"^[A-Za-z0-9:_-]*$"  # noqa: S105 - a pattern
 
 
 def _name(**kwargs):
-    return serializers.CharField(max_length=100, trim_whitespace=False, validators=[has_visible_text], **kwargs)
+    return serializers.CharField(max_length=100, trim_whitespace=False, validators=[text_line], **kwargs)
 
 
 def _text(pattern: str, max_length: int, *, message: str = "Not in the form this field takes.", **kwargs):
@@ -43,7 +41,7 @@ class ChannelInput(StrictSerializer):
         2000,
         required=False,
         allow_blank=True,
-        message="Enter a valid http(s) URL without credentials.",
+        message=URL_MESSAGE,
         help_text="Slack, Discord, webhook.",
     )
     bot_token = _text(BOT_TOKEN_PATTERN, 100, required=False, allow_blank=True, help_text="Telegram.")
@@ -62,9 +60,7 @@ class ChannelInput(StrictSerializer):
 class ChannelUpdateInput(StrictSerializer):
     name = _name(required=False)
     enabled = serializers.BooleanField(required=False)
-    url = _text(
-        URL_PATTERN, 2000, required=False, allow_blank=True, message="Enter a valid http(s) URL without credentials."
-    )
+    url = _text(URL_PATTERN, 2000, required=False, allow_blank=True, message=URL_MESSAGE)
     bot_token = _text(BOT_TOKEN_PATTERN, 100, required=False, allow_blank=True)
     address = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=False)
     signing_secret = _text(
@@ -85,6 +81,21 @@ class ChannelOutput(ModelSerializer):
 
     def get_secrets(self, channel) -> dict[str, str]:
         return services.channel_secrets_masked(channel)
+
+
+class ChannelRevealOutput(ChannelOutput):
+    """The answer to creating a channel and to rotating its signing secret: the only
+    time the signing secret is shown in full."""
+
+    signing_secret = serializers.SerializerMethodField(
+        help_text="Webhook: the signing secret in full, shown only now (masked afterwards); blank for other types."
+    )
+
+    class Meta(ChannelOutput.Meta):
+        fields = [*ChannelOutput.Meta.fields, "signing_secret"]
+
+    def get_signing_secret(self, channel) -> str:
+        return services.channel_signing_secret(channel)
 
 
 class EscalationStepField(StrictSerializer):
@@ -199,7 +210,9 @@ class DeliveryOutput(ModelSerializer):
 class EventInput(StrictSerializer):
     kind = serializers.RegexField(r"^[a-z0-9_.\-]{1,64}$", help_text="e.g. whale_detected")
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.WARNING)
-    subject = serializers.CharField(max_length=150, trim_whitespace=False, validators=[has_visible_text])
+    subject = serializers.CharField(
+        max_length=150, trim_whitespace=False, validators=[text_line], help_text="One line: no control characters."
+    )
     message = serializers.CharField(max_length=2000, allow_blank=True, default="", trim_whitespace=False)
     dedup_key = serializers.CharField(max_length=200, trim_whitespace=False, validators=[has_visible_text])
     status = serializers.ChoiceField(

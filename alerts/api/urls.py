@@ -6,6 +6,7 @@ urlpatterns = [
     path("channels/", views.ChannelListCreate.as_view(), name="alert-channel-list"),
     path("channels/<int:pk>/", views.ChannelDetail.as_view(), name="alert-channel-detail"),
     path("channels/<int:pk>/test/", views.ChannelTest.as_view(), name="alert-channel-test"),
+    path("channels/<int:pk>/rotate-secret/", views.ChannelRotateSecret.as_view(), name="alert-channel-rotate-secret"),
     path("rules/", views.RuleListCreate.as_view(), name="alert-rule-list"),
     path("rules/<int:pk>/", views.RuleDetail.as_view(), name="alert-rule-detail"),
     path("notifications/", views.NotificationList.as_view(), name="alert-notification-list"),

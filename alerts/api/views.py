@@ -56,7 +56,7 @@ class ChannelListCreate(generics.GenericAPIView):
         data = s.ChannelInput(data=request.data)
         data.is_valid(raise_exception=True)
         channel = services.channel_create(owner=request.user, **data.validated_data)
-        return Response(s.ChannelOutput(channel).data, status=status.HTTP_201_CREATED)
+        return Response(s.ChannelRevealOutput(channel).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=schema.TAGS)
@@ -82,6 +82,16 @@ class ChannelDetail(APIView):
     def delete(self, request, pk):
         services.channel_delete(channel=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=schema.TAGS)
+class ChannelRotateSecret(APIView):
+    serializer_class = s.ChannelRevealOutput
+
+    @extend_schema(**schema.CHANNEL_ROTATE_SECRET)
+    def post(self, request, pk):
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
+        return Response(s.ChannelRevealOutput(services.channel_rotate_secret(channel=channel)).data)
 
 
 @extend_schema(tags=schema.TAGS)

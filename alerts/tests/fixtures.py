@@ -20,6 +20,13 @@ def received(server, path: str | None = None) -> list:
 class Mailbox:
     def __init__(self):
         self.messages = []
+        self.refuse_recipients = ""  # e.g. "550 5.1.1 No such user": RCPT refused with it
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's hook)
+        if self.refuse_recipients:
+            return self.refuse_recipients
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append(envelope)

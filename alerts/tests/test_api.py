@@ -203,3 +203,94 @@ def test_production_settings_fix_the_hosts_and_refuse_loopback():
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "https://hooks.slack.com/", "False"]
+
+
+# --- Accepted means deliverable (issue 21)
+
+REFUSED_ADDRESSES = [
+    "https://0xa9fea9fe/",  # 169.254.169.254 in hex
+    "https://2852039166/",  # … in decimal
+    "https://0251.0376.0251.0376/",  # … in octal
+    "https://0x0a000001/",  # 10.0.0.1
+    "https://10.1/",  # 10.0.0.1, short form
+    "https://100.64.0.1/",  # shared (CG-NAT)
+    "https://[::ffff:10.0.0.1]/",  # IPv4-mapped IPv6
+    "https://[::ffff:a9fe:a9fe]/",
+    "https://[fe80::1]/",
+    "https://0.0.0.0/",
+    "https://[1.2.3.4]/",  # brackets without an IPv6 address
+]
+
+
+@pytest.mark.parametrize("url", REFUSED_ADDRESSES)
+def test_every_notation_of_a_refused_address_is_400(api, settings, url):
+    settings.ALERTS_ALLOW_LOOPBACK = False
+    response = api.post(CHANNELS, {"name": "x", "kind": "webhook", "url": url}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_combination" and "url" in response.json()["errors"]
+    assert not Channel.objects.exists()
+
+
+def test_the_schema_states_the_url_rule_the_server_checks(api):
+    """One pattern for both, in classes JSON Schema and Python read alike: the contract
+    stage's seed 20261125 sent `?U` + a character Python's \\s holds and ECMA's does not."""
+    from alerts.http import URL_PATTERN
+
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    url = schema["components"]["schemas"]["ChannelInputRequest"]["properties"]["url"]
+    assert url["oneOf"][0]["pattern"] == URL_PATTERN
+    for ambiguous in (r"\s", r"\S", r"\w", r"\d", r"\b"):
+        assert ambiguous not in URL_PATTERN
+    for ch in ("\x1c", "\x1f", "\x85", "\xa0", " "):
+        response = api.post(
+            CHANNELS,
+            {"name": "m", "kind": "email", "address": "a@example.test", "url": f"http://t.c.h.Sml:65369?U{ch}"},
+            format="json",
+        )
+        assert response.status_code == 400 and "url" in response.json()["errors"], repr(ch)
+    body = {"name": "m", "kind": "email", "address": "a@example.test", "url": "http://t.c.h.Sml:65369?U"}
+    ok(api.post(CHANNELS, body, format="json"), 201)
+
+
+CONTROL = ["a\x1bb", "bell\x07", "two\r\nlines", "line\n", "c1\x85", "del\x7f"]
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_control_characters_in_names_and_subjects_are_400(api, user, text):
+    response = api.post(CHANNELS, {"name": text, "kind": "email", "address": "a@example.test"}, format="json")
+    assert response.status_code == 400 and "name" in response.json()["errors"], response.content
+    response = api.post(RULES, {"name": text, "kind": "goal_at_risk"}, format="json")
+    assert response.status_code == 400 and "name" in response.json()["errors"], response.content
+    RuleFactory(owner=user, kind="external_event", channels=[])
+    response = api.post(EVENTS, {"kind": "k", "subject": text, "dedup_key": "d"}, format="json")
+    assert response.status_code == 400 and "subject" in response.json()["errors"], response.content
+    assert not Channel.objects.exists() and not Notification.objects.exists()
+
+
+def test_a_generated_signing_secret_is_shown_once_on_create_and_rotate(api, receiver):
+    body = ok(api.post(CHANNELS, {"name": "h", "kind": "webhook", "url": receiver.url_for("/h")}, format="json"), 201)
+    secret = body["signing_secret"]
+    assert secret.startswith("whsec_") and len(secret) > 30
+    again = ok(api.get(f"{CHANNELS}{body['id']}/"))
+    assert "signing_secret" not in again and secret not in str(again) and secret not in str(ok(api.get(CHANNELS)))
+    rotated = ok(api.post(f"{CHANNELS}{body['id']}/rotate-secret/"))
+    assert rotated["signing_secret"].startswith("whsec_") and rotated["signing_secret"] != secret
+    assert rotated["signing_secret"] not in str(ok(api.get(f"{CHANNELS}{body['id']}/")))
+    mail = ok(api.post(CHANNELS, {"name": "m", "kind": "email", "address": "a@example.test"}, format="json"), 201)
+    assert mail["signing_secret"] == ""
+    response = api.post(f"{CHANNELS}{mail['id']}/rotate-secret/")
+    assert response.status_code == 409 and response.json()["code"] == "no_signing_secret"
+
+
+def test_deleting_a_channel_rules_use_is_409_naming_them(api, user):
+    used, escalated, free = (ChannelFactory(owner=user) for _ in range(3))
+    RuleFactory(owner=user, name="sends here", channels=[used])
+    rule = RuleFactory(owner=user, name="escalates here", channels=[])
+    EscalationStep.objects.create(rule=rule, position=0, channel=escalated, delay_seconds=60)
+    for channel, name in ((used, "sends here"), (escalated, "escalates here")):
+        response = api.delete(f"{CHANNELS}{channel.pk}/")
+        assert response.status_code == 409 and response.json()["code"] == "channel_in_use"
+        assert name in response.json()["message"]
+    assert Channel.objects.filter(pk__in=[used.pk, escalated.pk]).count() == 2
+    assert list(Rule.objects.get(name="sends here").channels.all()) == [used]
+    assert api.delete(f"{CHANNELS}{free.pk}/").status_code == 204

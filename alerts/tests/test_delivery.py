@@ -235,3 +235,42 @@ def test_a_failure_never_records_the_secret_url(user, settings):
     delivery.refresh_from_db()
     assert delivery.status == "pending" and "ConnectionError" in delivery.last_error
     assert "SECRETTOKEN" not in delivery.last_error + delivery.attempt_log.get().error
+
+
+@pytest.mark.parametrize("url", ["https://0x0a000001/hook", "https://2852039166/hook", "https://[::ffff:10.0.0.1]/"])
+def test_other_notations_are_refused_at_send_time_too(user, receiver, settings, url):
+    """Saved before the save-time check knew them: the send-time guard (the same
+    `address_problem`) refuses them, never retried."""
+    settings.ALERTS_ALLOW_LOOPBACK = False
+    channel = ChannelFactory(owner=user, url=url)
+    _, delivery = fired(user, channel)
+    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempt_log.get().outcome == "refused"
+
+
+def test_a_line_break_in_the_subject_fails_once_for_good(user, smtp_server):
+    channel = services.channel_create(owner=user, name="mail", kind="email", address="trader@example.test")
+    rule = RuleFactory(owner=user, channels=[channel], title_template="$detail")
+    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="one\ntwo")
+    delivery = Delivery.objects.get(notification=n)
+    assert services.delivery_attempt(delivery_id=delivery.pk) is None  # no retry
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 1
+    [attempt] = delivery.attempt_log.all()
+    assert attempt.outcome == "failed" and "Permanent" in attempt.error and "BadHeaderError" in attempt.error
+    assert smtp_server.messages == []
+
+
+def test_a_permanent_smtp_refusal_is_not_retried_but_a_temporary_one_is(user, smtp_server):
+    channel = services.channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
+    smtp_server.refuse_recipients = "550 5.1.1 No such user"
+    _, delivery = fired(user, channel)
+    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "Permanent" in delivery.last_error
+    smtp_server.refuse_recipients = "450 4.2.1 Mailbox busy"
+    _, later = fired(user, channel, title="another")
+    assert services.delivery_attempt(delivery_id=later.pk) is not None  # transient: retried
+    later.refresh_from_db()
+    assert later.status == "pending" and "Permanent" not in later.last_error

@@ -4,7 +4,8 @@ the field with nothing saved, a multi-step escalation chain."""
 import pytest
 from django.test import Client
 
-from alerts.factories import ChannelFactory
+from alerts import crypto, services
+from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Channel, EscalationStep, Rule
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,44 @@ def test_a_rule_is_disabled_and_enabled_from_the_page(browser, user):
     assert "Enable" in browser.get("/alerts/").content.decode()
     browser.post(f"/alerts/rules/{rule.pk}/toggle/")
     assert Rule.objects.get(pk=rule.pk).enabled
+
+
+def test_a_webhook_secret_is_shown_once_after_create_and_rotate(browser, user, receiver):
+    form = {"channel-name": "hook", "channel-kind": "webhook", "channel-url": receiver.url_for("/h")}
+    response = browser.post("/alerts/channels/add/", form)
+    assert response.status_code == 200
+    channel = Channel.objects.get(name="hook")
+    secret = crypto.decrypt(channel.secret)["secret"]
+    assert secret in response.content.decode()
+    assert secret not in browser.get("/alerts/").content.decode()  # masked afterwards
+    response = browser.post(f"/alerts/channels/{channel.pk}/rotate-secret/")
+    new = crypto.decrypt(Channel.objects.get(pk=channel.pk).secret)["secret"]
+    assert new != secret and new in response.content.decode()
+    assert new not in browser.get("/alerts/").content.decode()
+
+
+def test_control_characters_in_a_name_are_a_form_error(browser):
+    response = browser.post(
+        "/alerts/channels/add/", {"channel-name": "a\x1b[31mb", "channel-kind": "email", "channel-address": "a@x.test"}
+    )
+    assert response.status_code == 400 and "control characters" in response.content.decode()
+    response = browser.post("/alerts/rules/add/", rule_form(name="bell\x07"))
+    assert response.status_code == 400 and "control characters" in response.content.decode()
+    assert not Channel.objects.exists() and not Rule.objects.exists()
+
+
+def test_deleting_a_channel_a_rule_uses_is_refused_naming_the_rule(browser, user):
+    channel = ChannelFactory(owner=user)
+    RuleFactory(owner=user, name="watch goals", channels=[channel])
+    response = browser.post(f"/alerts/channels/{channel.pk}/delete/")
+    assert response.status_code == 409 and "watch goals" in response.content.decode()
+    assert Channel.objects.filter(pk=channel.pk).exists()
+
+
+def test_a_permanent_failure_shows_in_the_delivery_history(browser, user, smtp_server):
+    channel = services.channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
+    smtp_server.refuse_recipients = "550 5.1.1 No such user"
+    delivery = services.channel_send_test(channel=channel)
+    assert delivery.status == "failed"
+    page = browser.get("/alerts/").content.decode()
+    assert "Permanent, not retried" in page

@@ -4,7 +4,12 @@ JSON Schema cannot state two kinds of refusal, so the API answers them with thei
 own documented codes (still 400, messages per field):
 
 - `invalid_combination` — each value is valid, the combination is not (a deadline not
-  after the start date, an exit before the entry, an open trade with exit fields);
+  after the start date, an exit before the entry, an open trade with exit fields), or a
+  channel URL in the schema's one form (alerts.http.URL_PATTERN) that its channel type
+  or this deployment does not take: a Slack URL off Slack's host, plain http off
+  loopback, or a literal address `alerts.http.address_problem` refuses (private,
+  loopback, link-local, 100.64/10, IPv4-mapped, in any notation: 0x0a000001, 2852039166,
+  0251.0376.0251.0376);
 - `unknown_reference` — an id in the body names no object of yours (a goal, a
   strategy, a candidate);
 - `invalid_credentials` — the token endpoint's answer to a username and password that

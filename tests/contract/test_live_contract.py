@@ -6,6 +6,7 @@ Runs in its own stage of `make test` (marker `contract`); bounded to a few minut
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -96,6 +97,12 @@ def schemathesis_run(base: str, token: str, seed: int, cwd: Path, *selection: st
         "--no-color",
         "--request-timeout",
         "20",
+        # Kept for `st replay` (crash files under .schemathesis/ in `cwd`) and as a VCR
+        # cassette of every request and answer.
+        "--report",
+        "vcr",
+        "--report-dir",
+        str(cwd),
         *selection,
     ]
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.contract.hooks", "PYTHONPATH": str(ROOT)}
@@ -103,13 +110,23 @@ def schemathesis_run(base: str, token: str, seed: int, cwd: Path, *selection: st
     return result.returncode, result.stdout + result.stderr
 
 
+def run_dir(seed: int, name: str) -> Path:
+    """var/contract/<seed>-<name>/: the run's log, its VCR cassette and (under
+    .schemathesis/) the crash files of its failures, emptied before each run and kept
+    after it, so `st replay` run there replays exactly the failing cases (README)."""
+    directory = ROOT / "var" / "contract" / f"{seed}-{name}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_live_contract(seeded, seed, tmp_path):
+def test_live_contract(seeded, seed):
     base, token = seeded
-    (ROOT / "var").mkdir(exist_ok=True)
     exclude = [arg for op in TOKENS for arg in ("--exclude-operation-id", op)]
     include = [arg for op in TOKENS for arg in ("--include-operation-id", op)]
     for name, selection in (("all", exclude), ("tokens", include)):
-        code, output = schemathesis_run(base, token, seed, tmp_path, *selection)
-        (ROOT / "var" / f"contract-{seed}-{name}.log").write_text(output)
-        assert code == 0, output[-20000:]
+        directory = run_dir(seed, name)
+        code, output = schemathesis_run(base, token, seed, directory, *selection)
+        (directory / "run.log").write_text(output)
+        assert code == 0, f"kept for `st replay` in {directory}\n" + output[-20000:]
