@@ -1,6 +1,7 @@
 """Helpers the test suites share: wait for something observable, find a free port."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,12 +28,46 @@ def app_log(path: Path) -> Path:
 
 
 def app_log_tails(since: float, chars: int = 6000) -> list[tuple[str, str]]:
-    """(path, tail) of each registered log written to since `since` (time.time())."""
+    """(path, report) of each registered log written to since `since` (time.time()):
+    the log's distinct tracebacks (a busy drill's warnings push a 500's traceback out of
+    any tail), then its last `chars` characters."""
     return [
-        (str(path), path.read_text(errors="replace")[-chars:])
+        (str(path), _report(path.read_text(errors="replace"), chars))
         for path in dict.fromkeys(APP_LOGS)
         if path.exists() and path.stat().st_mtime >= since
     ]
+
+
+# A line that starts a new log record (Django's logging, gunicorn's own, its access log)
+# and so ends a traceback.
+RECORD_START = re.compile(r"^(\d{4}-\d\d-\d\d[ T]|\[\d{4}-|\d+\.\d+\.\d+\.\d+ - )")
+
+
+def _tracebacks(text: str) -> list[str]:
+    blocks, current = [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("Traceback (most recent call last):") and current is None:
+            current = [line]
+        elif current is not None and RECORD_START.match(line):
+            blocks.append("".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        blocks.append("".join(current))
+    return blocks
+
+
+def _report(text: str, chars: int, most: int = 5) -> str:
+    """Up to `most` distinct tracebacks (by their last line), newest last, and the tail."""
+    distinct = {}
+    for block in _tracebacks(text):
+        last = block.rstrip().splitlines()[-1]
+        distinct.pop(last, None)
+        distinct[last] = block
+    tracebacks = list(distinct.values())[-most:]
+    head = f"--- {len(tracebacks)} distinct traceback(s) ---\n" + "".join(tracebacks) if tracebacks else ""
+    return head + "--- tail ---\n" + text[-chars:]
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):

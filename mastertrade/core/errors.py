@@ -52,13 +52,19 @@ RULE_CODES = (INVALID_COMBINATION, UNKNOWN_REFERENCE)
 UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, BrokerUnavailable)
 
 
+# psycopg's errors that a server never sends: without a SQLSTATE they are libpq's or
+# psycopg's own report that the protocol went wrong, not that a statement did.
+PROTOCOL_ERRORS = (psycopg.DatabaseError, psycopg.InternalError)
+
+
 def _connection_lost(exc: BaseException) -> bool:
-    """A database error that says the connection, not the statement, failed: psycopg's
-    bare DatabaseError without a SQLSTATE (libpq's own report of a result that never
-    came, such as a connection closed while a cursor waited: no class to map it to, so
-    Django's handler saw a plain DatabaseError and answered 500), or any database error
-    on a connection that is now broken."""
-    if type(exc) is psycopg.DatabaseError and exc.sqlstate is None:
+    """A database error that says the connection, not the statement, failed: a psycopg
+    DatabaseError or InternalError without a SQLSTATE (a result that never came, as when
+    a connection closed while a cursor waited; or too many, as when PgBouncer answered a
+    COMMIT with its own login error: "received 2 results from command 'COMMIT'"), or any
+    database error on a connection that is now broken. A commit that failed so may or may
+    not have happened: a 503 says retry, and an idempotent retry finds the row."""
+    if type(exc) in PROTOCOL_ERRORS and exc.sqlstate is None:
         return True
     if isinstance(exc, (DatabaseError, psycopg.Error)):
         return any(

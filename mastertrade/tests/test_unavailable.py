@@ -25,6 +25,12 @@ LOST = psycopg.DatabaseError("server closed the connection unexpectedly")
 UNAVAILABLE = [
     raised(DatabaseError("server closed the connection unexpectedly"), LOST),
     LOST,
+    # PgBouncer answered a COMMIT with its own error besides the server's result (the
+    # ten-round drill's 500): psycopg's InternalError, no SQLSTATE.
+    raised(
+        DatabaseError("received 2 results from command 'COMMIT'"),
+        psycopg.InternalError("received 2 results from command 'COMMIT'"),
+    ),
     raised(OperationalError("terminating connection due to administrator command"), psycopg.errors.AdminShutdown()),
     psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly"),
     psycopg.InterfaceError("the connection is closed"),
@@ -56,6 +62,8 @@ def test_outside_drf_it_is_a_503_in_the_error_shape(error):
 def test_a_statement_error_stays_a_500():
     error = raised(DatabaseError("division by zero"), psycopg.errors.DivisionByZero())
     assert exception_handler(error, {"request": None}).status_code == 500
+    server_internal = raised(DatabaseError("could not open file"), psycopg.errors.InternalError_())
+    assert exception_handler(server_internal, {"request": None}).status_code == 500
     try:
         raise RuntimeError("a defect")
     except RuntimeError:
