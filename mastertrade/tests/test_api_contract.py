@@ -2,11 +2,11 @@
 documentation, throttling, production posture."""
 
 import os
+import secrets
 import subprocess
 import sys
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -109,15 +109,16 @@ def test_unexpected_error_is_json_500_with_request_id_only(user, monkeypatch, ca
 
 @pytest.fixture
 def one_window(monkeypatch):
-    """Pin the throttles' clock 30 s into a minute, so a test never straddles two
-    fixed windows (where the count would start again)."""
+    """Pin the throttles' clock 30 s into a minute that no other test or run has used: a
+    test never straddles two fixed windows (where the count would start again) and
+    starts from zero without emptying the cache (the window is part of every key)."""
     from mastertrade.core.throttling import WindowThrottle
 
-    monkeypatch.setattr(WindowThrottle, "timer", staticmethod(lambda: 1_800_000_030.0))
+    now = 60.0 * (28_000_000 + secrets.randbelow(10**9)) + 30
+    monkeypatch.setattr(WindowThrottle, "timer", staticmethod(lambda: now))
 
 
 def test_write_throttle_429_with_retry_after(api, settings, one_window):
-    cache.clear()
     settings.API_THROTTLE_WRITE = "3/minute"
     for _ in range(3):
         assert api.post("/api/v1/goals/", {}, format="json").status_code == 400
@@ -145,7 +146,6 @@ def test_token_endpoint(anon, user):
 
 
 def test_token_endpoint_is_throttled(anon, settings, one_window):
-    cache.clear()
     settings.API_THROTTLE_TOKEN = "10/minute"
     codes = [
         anon.post("/api/v1/auth/token/", {"username": "a", "password": "b"}, format="json").status_code
@@ -186,7 +186,6 @@ def test_write_throttle_is_atomic_under_concurrency(user, settings, one_window):
     """Concurrent writers never get past the limit together (one atomic INCR per write)."""
     import threading
 
-    cache.clear()
     settings.API_THROTTLE_WRITE = "20/minute"
     codes, lock = [], threading.Lock()
 
@@ -211,7 +210,6 @@ def test_token_endpoint_throttle_is_atomic_under_concurrency(settings, one_windo
     (DRF's AnonRateThrottle read-modify-wrote a list: more got through)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cache.clear()
     settings.API_THROTTLE_TOKEN = "20/minute"
 
     def attempt(_):
