@@ -70,6 +70,27 @@ def _report(text: str, chars: int, most: int = 5) -> str:
     return head + "--- tail ---\n" + text[-chars:]
 
 
+# A closed trade, as the trading engine posts it (the drills' traffic): a profit of
+# CLOSED_TRADE_PNL, identified by its external_id.
+CLOSED_TRADE_PNL = "1.25"
+
+
+def closed_trade_body(goal_id: int, external_id: str) -> dict:
+    return {
+        "goal": goal_id,
+        "symbol": "BTCUSDT",
+        "side": "LONG",
+        "quantity": "1",
+        "entry_price": "100",
+        "exit_price": "101.25",
+        "profit_loss": CLOSED_TRADE_PNL,
+        "status": "closed",
+        "entry_time": "2026-11-01T10:00:00Z",
+        "exit_time": "2026-11-01T11:00:00Z",
+        "external_id": external_id,
+    }
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     """Poll until predicate() is truthy and return its value, or None once `timeout`
     seconds have passed: a bounded wait for a row, a response, a file — never a sleep."""

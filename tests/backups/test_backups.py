@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mastertrade.testing import free_port, wait_for
+from mastertrade.testing import closed_trade_body, free_port, wait_for
 
 from .conftest import BACKUP, ROOT, STACK, as_postgres
 
@@ -46,26 +46,10 @@ def committed_rows(drill, **where) -> dict[str, str]:
 
 def write_rows(http, goal_id: int, tag: str, count: int = 3) -> None:
     for i in range(count):
-        code, body = http.call("POST", "/api/v1/trades/", trade_body(goal_id, f"{tag}-{i}"))
+        code, body = http.call("POST", "/api/v1/trades/", closed_trade_body(goal_id, f"{tag}-{i}"))
         assert code == 201, body
         code, body = http.call("POST", "/api/v1/risk/position-size/", {"goal": goal_id, "base_position_size": "100"})
         assert code == 200, body
-
-
-def trade_body(goal_id: int, external_id: str) -> dict:
-    return {
-        "goal": goal_id,
-        "symbol": "BTCUSDT",
-        "side": "LONG",
-        "quantity": "1",
-        "entry_price": "100",
-        "exit_price": "101.25",
-        "profit_loss": "1.25",
-        "status": "closed",
-        "entry_time": "2026-11-01T10:00:00Z",
-        "exit_time": "2026-11-01T11:00:00Z",
-        "external_id": external_id,
-    }
 
 
 def create_goal(http) -> int:
@@ -324,7 +308,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     def trade_forever():
         while not stop.is_set():
             external_id = f"disaster-{next(counter)}"
-            code, _ = drill_app.call("POST", "/api/v1/trades/", trade_body(goal, external_id), timeout=15)
+            code, _ = drill_app.call("POST", "/api/v1/trades/", closed_trade_body(goal, external_id), timeout=15)
             if code == 201:
                 with lock:
                     acked.append((external_id, time.monotonic()))
@@ -361,7 +345,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     assert "started the app again (web)" in result.stdout
     assert "moved the damaged data folder aside" in result.stdout
     assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
-    code, body = drill_app.call("POST", "/api/v1/trades/", trade_body(goal, "after-restore"))
+    code, body = drill_app.call("POST", "/api/v1/trades/", closed_trade_body(goal, "after-restore"))
     assert code == 201, body
 
     present = set(drill.sql("SELECT external_id FROM trades WHERE external_id LIKE 'disaster-%'").split())
@@ -426,13 +410,19 @@ def drill_make_run(drill, drill_app):
         drill.run(STACK, "stop-service", name, check=False)
 
 
-def test_restore_on_a_busy_machine_brings_web_worker_and_beat_back(drill, drill_make_run):
-    http = drill_make_run
+def rows_on_a_backup(drill, http, tag: str) -> tuple[int, dict[str, str]]:
+    """A base backup (the module's one, taken if none yet), a goal and rows written after
+    it: (the goal, the committed rows) that a restore to latest must bring back."""
     if not drill.backups():
         full_backup(drill)
     goal = create_goal(http)
-    write_rows(http, goal, "busy-A")
-    rows_a = committed_rows(drill)
+    write_rows(http, goal, tag)
+    return goal, committed_rows(drill)
+
+
+def test_restore_on_a_busy_machine_brings_web_worker_and_beat_back(drill, drill_make_run):
+    http = drill_make_run
+    goal, rows_a = rows_on_a_backup(drill, http, "busy-A")
     target = datetime.now(UTC)
     write_rows(http, goal, "busy-B")
     before = app_pids(drill)
@@ -455,11 +445,7 @@ def test_a_restore_that_cannot_serve_rolls_back_to_the_cluster_it_started_from(d
     """The archived WAL cannot be read (a broken repository disk): the restored cluster never
     comes up, so the restore puts the cluster it started from back, with its app."""
     http = drill_make_run
-    if not drill.backups():
-        full_backup(drill)
-    goal = create_goal(http)
-    write_rows(http, goal, "rollback")
-    rows = committed_rows(drill)
+    goal, rows = rows_on_a_backup(drill, http, "rollback")
     wal = [path for path in (drill.root / "pgbackrest" / "repo" / "archive").rglob("*") if path.is_file()]
     wal = [path for path in wal if "archive.info" not in path.name]
     for path in wal:
@@ -483,11 +469,7 @@ def test_an_app_that_does_not_come_back_fails_the_restore_but_not_the_others(dri
     """beat cannot start after the restore (its log cannot be written): web and worker still
     come back, the restored cluster is kept, and the restore says so and exits 1."""
     http = drill_make_run
-    if not drill.backups():
-        full_backup(drill)
-    goal = create_goal(http)
-    write_rows(http, goal, "beat-down")
-    rows = committed_rows(drill)
+    goal, rows = rows_on_a_backup(drill, http, "beat-down")
     beat_log = drill.root / "var" / "log" / "beat.log"
     beat_log.rename(beat_log.with_name("beat.log.old"))
     beat_log.mkdir()  # what a full or read-only log disk is to beat: its log cannot be opened

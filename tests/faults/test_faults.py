@@ -16,7 +16,7 @@ from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.services import goals_snapshot
 from mastertrade.factories import api_token_for
-from mastertrade.testing import app_log, wait_for, wait_until
+from mastertrade.testing import CLOSED_TRADE_PNL, app_log, closed_trade_body, wait_for, wait_until
 from strategies.factories import StrategyFactory
 from trades.models import Trade
 
@@ -24,51 +24,21 @@ from .conftest import reconnect_test_db, stack
 
 pytestmark = pytest.mark.faults
 
-PNL = Decimal("1.25")
+PNL = Decimal(CLOSED_TRADE_PNL)
 
 
-def trade_body(goal_id: int, external_id: str) -> dict:
-    return {
-        "goal": goal_id,
-        "symbol": "BTCUSDT",
-        "side": "LONG",
-        "quantity": "1",
-        "entry_price": "100",
-        "exit_price": "101.25",
-        "profit_loss": str(PNL),
-        "status": "closed",
-        "entry_time": "2026-11-01T10:00:00Z",
-        "exit_time": "2026-11-01T11:00:00Z",
-        "external_id": external_id,
-    }
+class ClientThreads:
+    """`threads` client threads running `run(n)` against one goal until the block ends."""
 
-
-class TradingClients:
-    """Threads that keep recording trades (each with an external_id) and asking for
-    sizes, remembering every answer."""
-
-    def __init__(self, http, goal_id: int, threads: int = 3):
+    def __init__(self, http, goal_id: int, threads: int):
         self.http, self.goal_id = http, goal_id
         self.stop = threading.Event()
-        self.answers: dict[str, int] = {}
-        self.sizing_codes: list[int] = []
-        self.bodies_5xx: list[str] = []
         self.counter = itertools.count()
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
+        self.threads = [threading.Thread(target=self.run, args=(n,), daemon=True) for n in range(threads)]
 
-    def run(self):
-        while not self.stop.is_set():
-            external_id = f"fault-{next(self.counter)}"
-            code, body = self.http.call("POST", "/api/v1/trades/", trade_body(self.goal_id, external_id), timeout=15)
-            sizing, sizing_body = self.http.call(
-                "POST", "/api/v1/risk/position-size/", {"goal": self.goal_id, "base_position_size": "100"}, timeout=15
-            )
-            with self.lock:
-                self.answers[external_id] = code
-                self.sizing_codes.append(sizing)
-                self.bodies_5xx += [b for c, b in ((code, body), (sizing, sizing_body)) if c >= 500]
-            self.stop.wait(0.05)  # pacing: a steady trickle of traffic, not a wait for a result
+    def run(self, n: int):
+        raise NotImplementedError
 
     def __enter__(self):
         for t in self.threads:
@@ -80,6 +50,32 @@ class TradingClients:
         for t in self.threads:
             t.join(timeout=30)
 
+
+class TradingClients(ClientThreads):
+    """Threads that keep recording trades (each with an external_id) and asking for
+    sizes, remembering every answer."""
+
+    def __init__(self, http, goal_id: int, threads: int = 3):
+        super().__init__(http, goal_id, threads)
+        self.answers: dict[str, int] = {}
+        self.sizing_codes: list[int] = []
+        self.bodies_5xx: list[str] = []
+
+    def run(self, n: int):
+        while not self.stop.is_set():
+            external_id = f"fault-{next(self.counter)}"
+            code, body = self.http.call(
+                "POST", "/api/v1/trades/", closed_trade_body(self.goal_id, external_id), timeout=15
+            )
+            sizing, sizing_body = self.http.call(
+                "POST", "/api/v1/risk/position-size/", {"goal": self.goal_id, "base_position_size": "100"}, timeout=15
+            )
+            with self.lock:
+                self.answers[external_id] = code
+                self.sizing_codes.append(sizing)
+                self.bodies_5xx += [b for c, b in ((code, body), (sizing, sizing_body)) if c >= 500]
+            self.stop.wait(0.05)  # pacing: a steady trickle of traffic, not a wait for a result
+
     def answered(self) -> int:
         with self.lock:
             return len(self.answers)
@@ -89,7 +85,7 @@ class TradingClients:
         until it is accepted, or for at most 10 s."""
 
         def accepted(external_id):
-            code, _ = self.http.call("POST", "/api/v1/trades/", trade_body(self.goal_id, external_id))
+            code, _ = self.http.call("POST", "/api/v1/trades/", closed_trade_body(self.goal_id, external_id))
             return code if 200 <= code < 300 else None
 
         for external_id, code in list(self.answers.items()):
@@ -294,18 +290,14 @@ def test_broker_down_api_keeps_answering_and_snapshots_catch_up(live_app, worker
     assert len(rows) == len(set(rows))  # none doubled
 
 
-class MixedTraffic:
+class MixedTraffic(ClientThreads):
     """Threads that size, record trades (each with an external_id, retried on a 503 until
     accepted) and read the goal, keeping every answer as (what, status, body)."""
 
     def __init__(self, http, goal_id: int, threads: int = 4):
-        self.http, self.goal_id = http, goal_id
-        self.stop = threading.Event()
+        super().__init__(http, goal_id, threads)
         self.answers: list[tuple[str, int, str]] = []
         self.acknowledged: list[str] = []
-        self.counter = itertools.count()
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(n,), daemon=True) for n in range(threads)]
 
     def call(self, what: str, method: str, path: str, body=None) -> int:
         code, text = self.http.call(method, path, body, timeout=15)
@@ -315,7 +307,7 @@ class MixedTraffic:
 
     def record_trade(self) -> None:
         external_id = f"rounds-{next(self.counter)}"
-        body = trade_body(self.goal_id, external_id)
+        body = closed_trade_body(self.goal_id, external_id)
         while self.call("trade", "POST", "/api/v1/trades/", body) == 503:  # retried, as a client would
             if self.stop.wait(0.05):  # pacing between retries; the retry itself is the check
                 return
@@ -338,16 +330,6 @@ class MixedTraffic:
     def count(self) -> int:
         with self.lock:
             return len(self.answers)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
 
 
 def test_ten_rounds_of_database_restarts_no_500_nothing_lost_or_doubled(live_app):
