@@ -28,11 +28,15 @@ URL_MESSAGE = "Enter a URL: http:// or https://, a host, an optional port, no cr
 _URL = re.compile(URL_PATTERN)
 
 
+def _unmapped(ip):
+    """An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries."""
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
+
+
 def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why alerts may not connect to `ip` (None when they may): the one decision, at save
     (a literal address) and at send (the address the name resolved to)."""
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _unmapped(ip)
     if ip.is_loopback:
         return None if settings.ALERTS_ALLOW_LOOPBACK else "Loopback addresses are not allowed."
     if not ip.is_global or ip.is_multicast or any(ip in net for net in EXTRA_BLOCKED_NET_RANGES):
@@ -99,8 +103,7 @@ def url_problem(url: str, *, base: str | None = None) -> str | None:
         ip = ipaddress.ip_address("127.0.0.1") if parts.hostname == "localhost" else literal_address(host)
     except ValueError:
         return "Enter a valid IPv6 address between the brackets."
-    if ip is not None and ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _unmapped(ip) if ip is not None else None
     problem = address_problem(ip) if ip is not None else None
     if problem:
         return problem

@@ -282,7 +282,7 @@ def connection_settings(config: dict) -> dict:
         raise ImproperlyConfigured("the throttle does not speak Redis Cluster: give CACHES['default'] a single Redis")
     if scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured(f"the throttle speaks redis://, rediss:// or unix://, not {scheme}://")
-    pool = {**{k.lower(): v for k, v in options.items() if k.lower() in (*_SSL_KEYS, "password", "username")}}
+    pool = {k.lower(): v for k, v in options.items() if k.lower() in (*_SSL_KEYS, "password", "username")}
     pool.update(options.get("CONNECTION_POOL_KWARGS") or {})
     pool.update({k: v[0] for k, v in parse_qs(urlsplit(url).query).items() if k in _SSL_KEYS})
     return {
