@@ -5,6 +5,8 @@ import ipaddress
 import os
 from pathlib import Path
 
+from mastertrade.fastpath import parse_off
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -25,6 +27,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# The hot path's switchable pieces (mastertrade/fastpath): a comma-separated list, or "all".
+FASTPATH_OFF = parse_off(env("FASTPATH_OFF"))
 # Rotation (docs/runbook.md#rotate-django_secret_key): the previous keys, comma-separated, still
 # verify sessions and signed values while they expire; new ones are signed with SECRET_KEY.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
