@@ -36,6 +36,25 @@ class SizingPolicy(models.TextChoices):
     OPTIMAL = "optimal", "Optimal (the DP: maximise the chance of reaching the goal)"
 
 
+# The fields a person sets, in one list for the service, the admin form and the API: on a goal
+# that exists (PATCH, the admin's change page), and when creating one (also its type and
+# starting value, which are fixed afterwards: progress has its own endpoint).
+GOAL_UPDATABLE_FIELDS = (
+    "name",
+    "target_value",
+    "start_date",
+    "target_date",
+    "capital_base",
+    "state",
+    "max_drawdown_pct",
+    "min_factor",
+    "max_factor",
+    "on_achieved",
+    "sizing_policy",
+)
+GOAL_CREATE_FIELDS = ("goal_type", "current_value", *GOAL_UPDATABLE_FIELDS)
+
+
 class FinancialGoal(models.Model):
     """A trader's goal. Field limits are the validators below (with a CheckConstraint
     for each in the database); rules across fields are in clean(). The API serializers,

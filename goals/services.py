@@ -14,7 +14,15 @@ from mastertrade.core.money import AMOUNT, quantize
 from mastertrade.core.services import instance_update_locked
 
 from . import progress
-from .models import FinancialGoal, GoalProgressSnapshot, GoalState, GoalType, PeakReset, SnapshotSource
+from .models import (
+    GOAL_UPDATABLE_FIELDS,
+    FinancialGoal,
+    GoalProgressSnapshot,
+    GoalState,
+    GoalType,
+    PeakReset,
+    SnapshotSource,
+)
 
 logger = logging.getLogger(__name__)
 _progress_hooks = []
@@ -27,19 +35,6 @@ def on_goal_progress_changed(hook):
     return hook
 
 
-UPDATABLE_FIELDS = {
-    "name",
-    "target_value",
-    "start_date",
-    "target_date",
-    "capital_base",
-    "state",
-    "max_drawdown_pct",
-    "min_factor",
-    "max_factor",
-    "on_achieved",
-    "sizing_policy",
-}
 _goal_changed_hooks = []
 
 
@@ -73,7 +68,7 @@ def _changed(goal_id: int, *, progress_moved: bool = False) -> None:
 def goal_create(
     *, owner, name: str, goal_type: str, target_value: Decimal, current_value: Decimal = Decimal("0"), **fields
 ) -> FinancialGoal:
-    unknown = set(fields) - UPDATABLE_FIELDS
+    unknown = set(fields).difference(GOAL_UPDATABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown goal fields: {', '.join(sorted(unknown))}.")
     goal = FinancialGoal(
@@ -120,7 +115,7 @@ def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
             raise Conflict(
                 f"A {current} goal cannot become {fields['state']} (allowed: {allowed}).", code="goal_state_transition"
             )
-    goal = instance_update_locked(instance=goal, fields=fields, allowed=UPDATABLE_FIELDS)
+    goal = instance_update_locked(instance=goal, fields=fields, allowed=GOAL_UPDATABLE_FIELDS)
     _changed(goal.pk)
     return goal
 

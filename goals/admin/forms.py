@@ -4,7 +4,7 @@ adds none of its own, so the admin and the API refuse the same values."""
 from django import forms
 
 from goals import services
-from goals.models import FinancialGoal
+from goals.models import GOAL_CREATE_FIELDS, FinancialGoal
 from mastertrade.core.money import AMOUNT
 
 
@@ -20,22 +20,7 @@ class GoalAdminForm(forms.ModelForm):
 
     class Meta:
         model = FinancialGoal
-        fields = (
-            "owner",
-            "name",
-            "goal_type",
-            "target_value",
-            "current_value",
-            "capital_base",
-            "start_date",
-            "target_date",
-            "state",
-            "max_drawdown_pct",
-            "min_factor",
-            "max_factor",
-            "on_achieved",
-            "sizing_policy",
-        )
+        fields = ("owner", *GOAL_CREATE_FIELDS)
         help_texts = {
             "target_value": "Percent for a monthly return goal, money otherwise. Must be greater than zero.",
             "capital_base": "Monthly return goals only: the capital a trade's P&L is measured against.",

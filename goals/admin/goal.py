@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from goals import progress, selectors, services
-from goals.models import FinancialGoal, GoalState, PeakReset
+from goals.models import GOAL_UPDATABLE_FIELDS, FinancialGoal, GoalState, PeakReset
 from mastertrade.core import clock
 from mastertrade.core.admin import ADMIN_CSS
 
@@ -187,7 +187,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            fields = {k: data[k] for k in services.UPDATABLE_FIELDS - {"name", "target_value"} if k in data}
+            fields = {k: data[k] for k in set(GOAL_UPDATABLE_FIELDS) - {"name", "target_value"} if k in data}
             saved = services.goal_create(
                 owner=data["owner"],
                 name=data["name"],
@@ -197,7 +197,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                 **fields,
             )
         else:
-            changed = {k: data[k] for k in form.changed_data if k in services.UPDATABLE_FIELDS}
+            changed = {k: data[k] for k in form.changed_data if k in GOAL_UPDATABLE_FIELDS}
             saved = services.goal_update(goal=obj, **changed) if changed else obj
             if data.get("record_progress") is not None:
                 saved = services.goal_progress_set(goal=saved, current_value=data["record_progress"])

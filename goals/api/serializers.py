@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from goals import progress
-from goals.models import FinancialGoal, GoalProgressSnapshot
+from goals.models import GOAL_CREATE_FIELDS, GOAL_UPDATABLE_FIELDS, FinancialGoal, GoalProgressSnapshot
 from mastertrade.core.serializers import ModelSerializer, StrictModelSerializer, StrictSerializer, decimal_from_model
 
 GOAL_FIELDS = [
@@ -34,16 +34,6 @@ GOAL_FIELDS = [
     "created_at",
     "updated_at",
 ]
-# Kept on the goal by the services (risk.services.goal_reach_refresh): never typed in.
-REACH_FIELDS = [
-    "start_value",
-    "reach_probability",
-    "reach_mu",
-    "reach_sigma",
-    "reach_source",
-    "reach_trades",
-    "reach_updated_at",
-]
 
 
 class GoalSerializer(StrictModelSerializer):
@@ -57,7 +47,7 @@ class GoalSerializer(StrictModelSerializer):
     class Meta:
         model = FinancialGoal
         fields = GOAL_FIELDS
-        read_only_fields = ["id", "peak_value", "created_at", "updated_at", *REACH_FIELDS]
+        read_only_fields = [name for name in GOAL_FIELDS if name not in GOAL_CREATE_FIELDS]
         extra_kwargs = {"current_value": {"required": False}}
 
     def get_progress_pct(self, goal) -> str:
@@ -76,7 +66,7 @@ class GoalUpdateSerializer(GoalSerializer):
     """PATCH: goal_type and current_value are fixed here (progress has its own endpoint)."""
 
     class Meta(GoalSerializer.Meta):
-        read_only_fields = ["id", "goal_type", "current_value", "peak_value", "created_at", "updated_at", *REACH_FIELDS]
+        read_only_fields = [name for name in GOAL_FIELDS if name not in GOAL_UPDATABLE_FIELDS]
 
 
 class ProgressInputSerializer(StrictSerializer):
