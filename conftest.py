@@ -67,52 +67,11 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     """A real Celery worker (separate process) consuming from the real broker Redis and
     writing to the test database through PgBouncer."""
     import os
-    import subprocess
-    import sys
 
-    from django.conf import settings
+    from mastertrade.testing import celery_worker_start, stop_process, test_process_env
 
-    from mastertrade.celery import app
-    from mastertrade.testing import START_TIMEOUT, app_log, stop_process, wait_for
-
-    log = app_log(tmp_path_factory.mktemp("celery") / "worker.log")
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    hostname = f"test-worker-{os.getpid()}@localhost"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "mastertrade",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                hostname,
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-    def answers_ping():
-        if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited: {log.read_text()}")
-        return app.control.ping(destination=[hostname], timeout=0.5)
-
-    if not wait_for(answers_ping, START_TIMEOUT):
-        proc.kill()
-        raise RuntimeError(f"celery worker did not answer a ping: {log.read_text()}")
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    proc = celery_worker_start(log, hostname=f"test-worker-{os.getpid()}@localhost", env=test_process_env())
     yield proc
     stop_process(proc, 15)
 

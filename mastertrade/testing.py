@@ -1,11 +1,14 @@
-"""Helpers the test suites share: wait for something observable, find a free port."""
+"""Helpers the test suites share: wait for something observable, find a free port, start the
+project's own processes (gunicorn, a Celery worker) on the test database, talk HTTP to them."""
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,14 +132,8 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
 def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
     """The project's gunicorn (its settings file, the test settings, the test database)
     on a free loopback port; yields its base URL once /health/ answers 200, and stops it."""
-    from django.conf import settings
-
     port = free_port()
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
+    env = test_process_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     log_path = app_log(tmp_path / "gunicorn.log")
     command = [
         sys.executable, "-m", "gunicorn", "mastertrade.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
@@ -165,3 +162,69 @@ def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
         yield base
     finally:
         stop_process(proc)
+
+
+def test_process_env(**extra: str) -> dict[str, str]:
+    """The environment of a process the tests start: the test settings and this run's test
+    database (pytest-django's name), plus `extra`."""
+    from django.conf import settings
+
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
+        "DB_NAME": settings.DATABASES["default"]["NAME"],
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra,
+    }
+
+
+def celery_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "mastertrade", *args]
+
+
+def celery_worker_start(
+    log: Path, *, hostname: str, env: dict[str, str], args: tuple[str, ...] = ("--pool", "solo"), ping: bool = True
+) -> subprocess.Popen:
+    """A real Celery worker (its own process) named `hostname`, its output in the app log
+    `log`. With `ping`, returns once it answers a ping on the test broker (fails with the
+    log if it exits or never answers); a worker on another broker (env) can't be pinged."""
+    from mastertrade.celery import app
+
+    command = celery_command(
+        "worker", *args, "--loglevel", "INFO", "--hostname", hostname, "--without-gossip", "--without-mingle"
+    )
+    with open(app_log(log), "w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if not ping:
+        return proc
+
+    def answers_ping():
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited:\n{log.read_text()}")
+        return app.control.ping(destination=[hostname], timeout=0.5)
+
+    if not wait_for(answers_ping, START_TIMEOUT):
+        proc.kill()
+        raise RuntimeError(f"celery worker did not answer a ping:\n{log.read_text()}")
+    return proc
+
+
+class Http:
+    """A JSON client for a live server (urllib, no session): `call` returns (status, body
+    text); status 0 when the server could not be reached."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.base, self.token = base, token
+
+    def call(self, method: str, path: str, body=None, timeout: float = 10.0) -> tuple[int, str]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310 - loopback
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Token {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+        except (urllib.error.URLError, OSError) as err:
+            return 0, str(err)

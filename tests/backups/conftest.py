@@ -7,15 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from mastertrade.testing import START_TIMEOUT, free_port, wait_for
+from mastertrade.testing import START_TIMEOUT, Http, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = str(ROOT / "scripts" / "stack.sh")
@@ -109,25 +107,6 @@ def drill():
         shutil.rmtree(root, ignore_errors=True)
 
 
-class Http:
-    def __init__(self, base: str, token: str | None = None):
-        self.base, self.token = base, token
-
-    def call(self, method: str, path: str, body=None, timeout: float = 10.0) -> tuple[int, dict | str]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Token {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
-        except (urllib.error.URLError, OSError) as err:
-            return 0, str(err)
-
-
 @pytest.fixture(scope="module")
 def drill_app(drill):
     """The drill's web (gunicorn in the background, as `make run` starts it; a restore stops
@@ -145,5 +124,5 @@ def drill_app(drill):
     )
     code, body = http.call("POST", "/api/v1/auth/token/", {"username": "drill", "password": password})
     assert code == 200, body
-    http.token = body["token"]
+    http.token = json.loads(body)["token"]
     return http

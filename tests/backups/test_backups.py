@@ -6,6 +6,7 @@ drill stack (tests/backups/conftest.py), never of the stack the suite runs on.""
 
 import contextlib
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -59,7 +60,7 @@ def create_goal(http) -> int:
         {"name": "Drill", "goal_type": "portfolio_value", "target_value": "20000", "current_value": "10000"},
     )
     assert code == 201, body
-    return body["id"]
+    return json.loads(body)["id"]
 
 
 class ScratchCluster:

@@ -1,16 +1,13 @@
 """Fault drills: a real gunicorn (and Celery where needed) against the test database,
 while the stack's services are stopped and started under it."""
 
-import json
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from django.db import connections
 
-from mastertrade.testing import gunicorn_on_test_db
+from mastertrade.testing import Http, gunicorn_on_test_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,25 +20,6 @@ def reconnect_test_db() -> None:
     """The test process's own connections broke with the service: drop them."""
     for conn in connections.all():
         conn.close()
-
-
-class Http:
-    def __init__(self, base: str, token: str | None = None):
-        self.base, self.token = base, token
-
-    def call(self, method: str, path: str, body=None, timeout: float = 10.0):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Token {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
-        except (urllib.error.URLError, OSError) as err:
-            return 0, str(err)
 
 
 @pytest.fixture

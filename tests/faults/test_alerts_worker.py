@@ -5,11 +5,9 @@ webhook-id, as Standard Webhooks asks, processes it once)."""
 import os
 import signal
 import subprocess
-import sys
 import threading
 
 import pytest
-from django.conf import settings
 from pytest_httpserver import HTTPServer
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
@@ -18,42 +16,16 @@ from alerts import crypto, services
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Delivery
 from mastertrade.celery import app
-from mastertrade.testing import START_TIMEOUT, app_log, wait_for
+from mastertrade.testing import celery_worker_start, test_process_env, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
 def start_worker(tmp_path, n: int) -> subprocess.Popen:
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "ALERTS_CLAIM_STALE_SECONDS": "2",
-        "ALERTS_HTTP_READ_TIMEOUT": "1",
-    }
-    hostname = f"alerts-fault-{os.getpid()}-{n}@localhost"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "mastertrade",
-            "worker",
-            "--pool",
-            "solo",
-            "--hostname",
-            hostname,
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        stdout=open(app_log(tmp_path / f"worker-{n}.log"), "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
+    env = test_process_env(ALERTS_CLAIM_STALE_SECONDS="2", ALERTS_HTTP_READ_TIMEOUT="1")
+    return celery_worker_start(
+        tmp_path / f"worker-{n}.log", hostname=f"alerts-fault-{os.getpid()}-{n}@localhost", env=env
     )
-    started = wait_for(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=START_TIMEOUT)
-    assert started, "worker did not start"
-    return proc
 
 
 @pytest.fixture

@@ -16,7 +16,16 @@ from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
 from goals.services import goals_snapshot
 from mastertrade.factories import api_token_for
-from mastertrade.testing import CLOSED_TRADE_PNL, app_log, closed_trade_body, wait_for, wait_until
+from mastertrade.testing import (
+    CLOSED_TRADE_PNL,
+    app_log,
+    celery_command,
+    celery_worker_start,
+    closed_trade_body,
+    test_process_env,
+    wait_for,
+    wait_until,
+)
 from strategies.factories import StrategyFactory
 from trades.models import Trade
 
@@ -200,46 +209,31 @@ def test_snapshot_executed_twice_for_a_period_writes_once(transactional_db):
 
 @pytest.fixture
 def worker_and_beat(transactional_db, tmp_path):
-    """A real Celery worker and beat with a 6-second snapshot period (a tick every 2 s)."""
+    """A real Celery worker and beat with a 6-second snapshot period (a tick every 2 s), on
+    a broker database of their own (so the worker is not pinged: the drill watches its work)."""
     import os
     import subprocess
-    import sys
 
     from django.conf import settings
 
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2",
-        "TEST_CELERY_BROKER_URL": f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2",
-        "GOAL_SNAPSHOT_INTERVAL_SECONDS": "6",
-        "GOAL_SNAPSHOT_CHECKS_PER_PERIOD": "3",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
-    celery = [sys.executable, "-m", "celery", "-A", "mastertrade"]
-    procs = [
-        subprocess.Popen(
-            celery
-            + [
-                "worker",
-                "--pool",
-                "solo",
-                "--hostname",
-                f"faults-{os.getpid()}@localhost",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env=env,
-            stdout=open(app_log(tmp_path / "worker.log"), "w"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        ),  # noqa: SIM115
-        subprocess.Popen(
-            celery + ["beat", "--schedule", str(tmp_path / "beat-schedule")],
-            env=env,
-            stdout=open(app_log(tmp_path / "beat.log"), "w"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        ),  # noqa: SIM115
-    ]
+    broker = f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2"
+    env = test_process_env(
+        CELERY_BROKER_URL=broker,
+        TEST_CELERY_BROKER_URL=broker,
+        GOAL_SNAPSHOT_INTERVAL_SECONDS="6",
+        GOAL_SNAPSHOT_CHECKS_PER_PERIOD="3",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+    )
+    worker = celery_worker_start(
+        tmp_path / "worker.log", hostname=f"faults-{os.getpid()}@localhost", env=env, ping=False
+    )
+    beat = subprocess.Popen(
+        celery_command("beat", "--schedule", str(tmp_path / "beat-schedule")),
+        env=env,
+        stdout=open(app_log(tmp_path / "beat.log"), "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    procs = [worker, beat]
     yield tmp_path
     for proc in procs:
         proc.terminate()
