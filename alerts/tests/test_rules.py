@@ -6,9 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from alerts import policies, services
+from alerts import policies
 from alerts.factories import RuleFactory
 from alerts.models import Heartbeat, Notification
+from alerts.services.evaluation import data_down_evaluate, goal_evaluate, heartbeat_beat, strategy_evaluate, tick
+from alerts.services.notifications import alert_report
+from alerts.services.rules import rule_save
 from goals.factories import GoalFactory, SnapshotFactory
 from mastertrade.core import clock
 from strategies.factories import StrategyFactory
@@ -38,11 +41,11 @@ def test_at_risk_threshold_behind_only(user):
     at_risk_rule = RuleFactory(owner=user, kind="goal_at_risk", status_threshold="at_risk")
     behind_rule = RuleFactory(owner=user, kind="goal_at_risk", status_threshold="behind")
     g = goal(user, "500")  # 50 % vs 66.67 %: at risk
-    services.goal_evaluate(goal_id=g.pk)
+    goal_evaluate(goal_id=g.pk)
     assert len(firing(at_risk_rule)) == 1 and firing(behind_rule) == []
     g.current_value = Decimal("100")  # behind
     g.save()
-    services.goal_evaluate(goal_id=g.pk)
+    goal_evaluate(goal_id=g.pk)
     assert len(firing(at_risk_rule)) == 1 and len(firing(behind_rule)) == 1
 
 
@@ -57,7 +60,7 @@ def test_missed_achieved_and_deadline_near_fire_once(user):
     close = goal(user, "500", days_done=28, days_left=2)
     for _ in range(2):
         for g in (past, done, close):
-            services.goal_evaluate(goal_id=g.pk)
+            goal_evaluate(goal_id=g.pk)
     assert Notification.objects.filter(rule=missed).count() == 1
     assert Notification.objects.filter(rule=achieved).count() == 1
     assert [n.subject for n in Notification.objects.filter(rule=near)] == [f"goal:{close.pk}"]
@@ -75,11 +78,11 @@ def test_drawdown_fires_when_protective_and_resolves_under_the_line(user):
         peak_value=Decimal("10000"),
         max_drawdown_pct=Decimal("15"),
     )  # 12 % from the peak: past 10 % (two thirds of 15)
-    services.goal_evaluate(goal_id=g.pk)
+    goal_evaluate(goal_id=g.pk)
     assert firing(rule) and "protective" in firing(rule)[0]
     g.current_value = Decimal("9500")  # 5 %
     g.save()
-    services.goal_evaluate(goal_id=g.pk)
+    goal_evaluate(goal_id=g.pk)
     assert firing(rule) == [] and Notification.objects.get(rule=rule).state == "resolved"
 
 
@@ -88,14 +91,14 @@ def test_strategy_failure_by_status_and_losing_streak(user):
     strategy = StrategyFactory(owner=user)
     for _ in range(3):
         TradeFactory(owner=user, strategy=strategy, closed=True, profit_loss=Decimal("-5"))
-    services.strategy_evaluate(strategy_pk=strategy.pk)
+    strategy_evaluate(strategy_pk=strategy.pk)
     assert "3 losing trades" in Notification.objects.get(rule=rule).detail
     TradeFactory(owner=user, strategy=strategy, closed=True, profit_loss=Decimal("5"), exit_time=clock.now())
-    services.strategy_evaluate(strategy_pk=strategy.pk)
+    strategy_evaluate(strategy_pk=strategy.pk)
     assert firing(rule) == []
     strategy.status = "failed"
     strategy.save()
-    services.strategy_evaluate(strategy_pk=strategy.pk)
+    strategy_evaluate(strategy_pk=strategy.pk)
     assert len(firing(rule)) == 1
 
 
@@ -106,11 +109,11 @@ def test_data_down_stale_snapshots_and_heartbeat(user, settings):
     g = goal(user)
     type(g).objects.filter(pk=g.pk).update(created_at=now - dt.timedelta(hours=5))
     SnapshotFactory(goal=g, snapshot_at=now - dt.timedelta(hours=3))
-    services.data_down_evaluate(now=now, previous_heartbeat=now - dt.timedelta(hours=1))
+    data_down_evaluate(now=now, previous_heartbeat=now - dt.timedelta(hours=1))
     titles = sorted(firing(rule))
     assert any("No snapshot" in t for t in titles) and any("heartbeat" in t for t in titles)
     SnapshotFactory(goal=g, snapshot_at=now)
-    services.data_down_evaluate(now=now, previous_heartbeat=now - dt.timedelta(seconds=30))
+    data_down_evaluate(now=now, previous_heartbeat=now - dt.timedelta(seconds=30))
     assert firing(rule) == []
 
 
@@ -119,13 +122,13 @@ def test_tick_beats_and_escalates_what_is_due(user):
     from alerts.models import Delivery
 
     first, second = ChannelFactory(owner=user), ChannelFactory(owner=user)
-    rule = services.rule_save(owner=user, name="r", kind="external_event", channels=[first], escalation=[(second, 60)])
+    rule = rule_save(owner=user, name="r", kind="external_event", channels=[first], escalation=[(second, 60)])
     now = clock.now()
-    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="", now=now)
-    assert services.tick(now=now + dt.timedelta(seconds=30))["escalated"] == 0
-    assert services.tick(now=now + dt.timedelta(seconds=61))["escalated"] == 1
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="", now=now)
+    assert tick(now=now + dt.timedelta(seconds=30))["escalated"] == 0
+    assert tick(now=now + dt.timedelta(seconds=61))["escalated"] == 1
     assert Delivery.objects.filter(notification=n, channel=second, event="escalate").count() == 1
-    assert services.tick(now=now + dt.timedelta(seconds=120))["escalated"] == 0  # the chain has one step
+    assert tick(now=now + dt.timedelta(seconds=120))["escalated"] == 0  # the chain has one step
     assert Heartbeat.objects.get().seen_at == now + dt.timedelta(seconds=120)
 
 
@@ -162,7 +165,7 @@ def test_admin_lists_alerts_with_secrets_masked(client, user, django_user_model)
     staff = django_user_model.objects.create_superuser("alerts-admin", "a@example.test", "pw-alerts-admin-1")
     ChannelFactory(owner=user, url="https://hooks.example.com/very-secret-path-9999")
     rule = RuleFactory(owner=user)
-    services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
+    alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
     client.force_login(staff)
     for model in ("channel", "rule", "notification", "delivery"):
         response = client.get(f"/admin/alerts/{model}/")
@@ -173,8 +176,8 @@ def test_admin_lists_alerts_with_secrets_masked(client, user, django_user_model)
 
 def test_metrics_show_firing_alerts_and_the_heartbeat_age(client, user):
     rule = RuleFactory(owner=user, severity="critical")
-    services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
-    services.heartbeat_beat(now=clock.now() - dt.timedelta(seconds=100))
+    alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
+    heartbeat_beat(now=clock.now() - dt.timedelta(seconds=100))
     text = client.get("/metrics").content.decode()
     assert 'mastertrade_alerts_firing{severity="critical"} 1.0' in text
     age = float(next(line.split()[-1] for line in text.splitlines() if line.startswith("mastertrade_alerts_heartbeat")))
