@@ -142,3 +142,20 @@ def test_hooks_enqueue_after_commit(user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         position_size_decide(goal=g, base_position_size=Decimal("100"))
     assert len(callbacks) == 1
+
+
+def test_a_delivery_the_broker_never_got_is_handed_over_again_by_the_tick(user, django_capture_on_commit_callbacks):
+    """A broker that was down when the notification fired (its hand-over after commit
+    failed): the delivery waits, pending, and the tick after 30 s hands it over again."""
+    from alerts.factories import ChannelFactory
+    from alerts.models import Delivery
+
+    rule = RuleFactory(owner=user, kind="external_event", channels=[ChannelFactory(owner=user)])
+    now = clock.now()
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="", now=now)
+    delivery = Delivery.objects.get(notification=n)
+    assert delivery.status == "pending"
+    assert tick(now=now + dt.timedelta(seconds=10))["resent"] == 0  # its first hand-over may still come
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert tick(now=now + dt.timedelta(seconds=31))["resent"] == 1
+    assert len(callbacks) == 1  # enqueued after the tick's commit, like the first time
