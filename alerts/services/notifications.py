@@ -88,6 +88,7 @@ def alert_report(
 
 
 def notification_resolve(notification: Notification, *, now: dt.datetime, detail: str = "") -> Notification:
+    """Resolve a firing notification, in the caller's transaction, and tell it to whoever was told it fired."""
     notification.state = NotificationState.RESOLVED
     notification.resolved_at = now
     notification.save(update_fields=["state", "resolved_at"])
