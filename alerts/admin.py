@@ -5,8 +5,8 @@ from django.contrib import admin
 
 from mastertrade.core.admin import ReadOnlyAdminMixin
 
-from . import services
 from .models import Channel, Delivery, DeliveryAttempt, EscalationStep, Notification, Rule
+from .services.channels import channel_secrets_masked
 
 
 @admin.register(Channel)
@@ -20,7 +20,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
     @admin.display(description="secrets (masked)")
     def masked_secrets(self, channel):
-        return ", ".join(f"{k}: {v}" for k, v in services.channel_secrets_masked(channel).items()) or "—"
+        return ", ".join(f"{k}: {v}" for k, v in channel_secrets_masked(channel).items()) or "—"
 
     def has_add_permission(self, request):
         return False  # secrets are entered (and encrypted) through /alerts/ or the API

@@ -9,7 +9,7 @@ from .models import Channel, Rule
 
 class ChannelFactory(factory.django.DjangoModelFactory):
     """A webhook channel; pass `url=` (and `signing_secret=`) to aim it. The URL is not
-    validated here (services.channel_create does that): tests use it to stand for an
+    validated here (services.channels.channel_create does that): tests use it to stand for an
     address whose DNS changed after the channel was saved."""
 
     class Meta:

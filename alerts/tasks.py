@@ -4,7 +4,7 @@ after the commit that triggered them."""
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from .services import delivery, evaluation, notifications
 
 DB_DOWN = (OperationalError, InterfaceError)
 RETRY = {"autoretry_for": DB_DOWN, "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 10, "acks_late": True}
@@ -14,26 +14,26 @@ RETRY = {"autoretry_for": DB_DOWN, "retry_backoff": True, "retry_backoff_max": 6
 def deliver(delivery_id: int) -> None:
     """One attempt; schedules the next one (backoff, Retry-After) when it should retry.
     A delivery already sent sends nothing, so a redelivered message is harmless."""
-    delay = services.delivery_attempt(delivery_id=delivery_id)
+    delay = delivery.delivery_attempt(delivery_id=delivery_id)
     if delay is not None:
         deliver.apply_async((delivery_id,), countdown=delay)
 
 
 @shared_task(name="alerts.escalate", **RETRY)
 def escalate(notification_id: int, level: int) -> bool:
-    return services.notification_escalate(notification_id=notification_id, level=level)
+    return notifications.notification_escalate(notification_id=notification_id, level=level)
 
 
 @shared_task(name="alerts.evaluate_goal", **RETRY)
 def evaluate_goal(goal_id: int) -> int:
-    return services.goal_evaluate(goal_id=goal_id)
+    return evaluation.goal_evaluate(goal_id=goal_id)
 
 
 @shared_task(name="alerts.evaluate_strategy", **RETRY)
 def evaluate_strategy(strategy_pk: int) -> int:
-    return services.strategy_evaluate(strategy_pk=strategy_pk)
+    return evaluation.strategy_evaluate(strategy_pk=strategy_pk)
 
 
 @shared_task(name="alerts.tick", **RETRY)
 def tick() -> dict:
-    return services.tick()
+    return evaluation.tick()

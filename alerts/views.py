@@ -10,8 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mastertrade.core.errors import ApplicationError
 
-from . import selectors, services
+from . import selectors
 from .forms import ChannelForm, RuleForm, add_service_errors
+from .services import channels, delivery, notifications, rules
 
 
 class LoginView(auth_views.LoginView):
@@ -21,11 +22,11 @@ class LoginView(auth_views.LoginView):
 
 def _page(request, *, channel_form=None, rule_form=None, revealed=None, status=200):
     user = request.user
-    channels = list(selectors.channel_list_for_user(user=user))
-    for channel in channels:
-        channel.masked = services.channel_secrets_masked(channel)
+    owned = list(selectors.channel_list_for_user(user=user))
+    for channel in owned:
+        channel.masked = channels.channel_secrets_masked(channel)
     context = {
-        "channels": channels,
+        "channels": owned,
         "rules": selectors.rule_list_for_user(user=user),
         "firing": selectors.notification_list_for_user(user=user, state="firing")[:20],
         "recent": selectors.notification_list_for_user(user=user, state="resolved")[:10],
@@ -50,12 +51,12 @@ def channel_add(request):
     form = ChannelForm(request.POST)
     if form.is_valid():
         try:
-            channel = services.channel_create(owner=request.user, **form.cleaned_data)
+            channel = channels.channel_create(owner=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Channel {channel.name!r} added.")
-            secret = services.channel_signing_secret(channel)
+            secret = channels.channel_signing_secret(channel)
             if secret:
                 return _page(request, revealed=(channel, secret))
             return redirect("alerts-page")
@@ -67,11 +68,11 @@ def channel_add(request):
 def channel_rotate_secret(request, pk):
     channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
     try:
-        channel = services.channel_rotate_secret(channel=channel)
+        channel = channels.channel_rotate_secret(channel=channel)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("alerts-page")
-    return _page(request, revealed=(channel, services.channel_signing_secret(channel)))
+    return _page(request, revealed=(channel, channels.channel_signing_secret(channel)))
 
 
 @login_required
@@ -79,16 +80,16 @@ def channel_rotate_secret(request, pk):
 def channel_test(request, pk):
     channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
     try:
-        delivery = services.channel_send_test(channel=channel)
+        sent = delivery.channel_send_test(channel=channel)
     except ApplicationError as exc:
         messages.error(request, exc.errors["channel"][0] if exc.errors else exc.message)
         return redirect("alerts-page")
-    attempt = delivery.attempt_log.first()
+    attempt = sent.attempt_log.first()
     code = f" (HTTP {attempt.status_code})" if attempt and attempt.status_code else ""
-    if delivery.status == "sent":
+    if sent.status == "sent":
         messages.success(request, f"Test sent to {channel.name!r}{code}.")
     else:
-        messages.error(request, f"Test to {channel.name!r} failed{code}: {delivery.last_error}")
+        messages.error(request, f"Test to {channel.name!r} failed{code}: {sent.last_error}")
     return redirect("alerts-page")
 
 
@@ -96,7 +97,7 @@ def channel_test(request, pk):
 @require_POST
 def channel_toggle(request, pk):
     channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
-    services.channel_update(channel=channel, enabled=not channel.enabled)
+    channels.channel_update(channel=channel, enabled=not channel.enabled)
     return redirect("alerts-page")
 
 
@@ -104,7 +105,7 @@ def channel_toggle(request, pk):
 @require_POST
 def channel_delete(request, pk):
     try:
-        services.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=pk))
+        channels.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=pk))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _page(request, status=exc.status_code)
@@ -118,7 +119,7 @@ def rule_add(request):
     form = RuleForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            rule = services.rule_save(owner=request.user, **form.service_kwargs())
+            rule = rules.rule_save(owner=request.user, **form.service_kwargs())
         except ApplicationError as exc:
             add_service_errors(form, exc)
         except forms.ValidationError:
@@ -133,14 +134,14 @@ def rule_add(request):
 @require_POST
 def rule_toggle(request, pk):
     rule = selectors.rule_get_for_user(user=request.user, rule_id=pk)
-    services.rule_save(owner=request.user, rule=rule, enabled=not rule.enabled)
+    rules.rule_save(owner=request.user, rule=rule, enabled=not rule.enabled)
     return redirect("alerts-page")
 
 
 @login_required
 @require_POST
 def rule_delete(request, pk):
-    services.rule_delete(rule=selectors.rule_get_for_user(user=request.user, rule_id=pk))
+    rules.rule_delete(rule=selectors.rule_get_for_user(user=request.user, rule_id=pk))
     messages.success(request, "Rule deleted.")
     return redirect("alerts-page")
 
@@ -149,7 +150,7 @@ def rule_delete(request, pk):
 @require_POST
 def notification_ack(request, pk):
     n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
-    services.notification_ack(notification=n, user=request.user)
+    notifications.notification_ack(notification=n, user=request.user)
     messages.success(request, f"Acknowledged: {n.title}")
     return redirect("alerts-page")
 
@@ -158,9 +159,9 @@ def notification_ack(request, pk):
 def ack_link(request, token):
     """The signed link in a message: no login needed. GET shows the alert and one
     button; the POST acknowledges (chat link previews fetch with GET and must not)."""
-    n = services.notification_from_ack_token(token)
+    n = notifications.notification_from_ack_token(token)
     if n is None:
         return render(request, "alerts/ack.html", {"notification": None}, status=404)
     if request.method == "POST":
-        n = services.notification_ack(notification=n)
+        n = notifications.notification_ack(notification=n)
     return render(request, "alerts/ack.html", {"notification": n})

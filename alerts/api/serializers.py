@@ -6,10 +6,11 @@ from rest_framework import serializers
 from mastertrade.core.serializers import ModelSerializer, StrictSerializer, decimal_from_model
 from mastertrade.core.validators import FullMatchValidator, has_visible_text, text_line
 
-from .. import services
 from ..http import URL_MESSAGE, URL_PATTERN
 from ..kinds import ChannelKind, RuleKind, Severity, StatusThreshold
 from ..models import TEMPLATE_FIELDS, TEMPLATE_MAX, Channel, Delivery, DeliveryAttempt, Notification, Rule
+from ..services.channels import channel_secrets_masked, channel_signing_secret
+from ..services.rules import RULE_FIELDS
 
 # What the schema states is what the server checks (the contract stage holds both to it):
 # names need a visible character; URLs have the one form of alerts.http.URL_PATTERN (which
@@ -80,7 +81,7 @@ class ChannelOutput(ModelSerializer):
         fields = ["id", "name", "kind", "address", "enabled", "disabled_reason", "secrets", "created_at"]
 
     def get_secrets(self, channel) -> dict[str, str]:
-        return services.channel_secrets_masked(channel)
+        return channel_secrets_masked(channel)
 
 
 class ChannelRevealOutput(ChannelOutput):
@@ -95,7 +96,7 @@ class ChannelRevealOutput(ChannelOutput):
         fields = [*ChannelOutput.Meta.fields, "signing_secret"]
 
     def get_signing_secret(self, channel) -> str:
-        return services.channel_signing_secret(channel)
+        return channel_signing_secret(channel)
 
 
 class EscalationStepField(StrictSerializer):
@@ -134,25 +135,7 @@ class RuleOutput(ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "severity",
-            "enabled",
-            "goal",
-            "status_threshold",
-            "deadline_days",
-            "losing_streak",
-            "strategy_drawdown",
-            "event_kind",
-            "repeat_interval_seconds",
-            "channels",
-            "escalation",
-            "title_template",
-            "body_template",
-            "created_at",
-        ]
+        fields = ["id", *RULE_FIELDS, "channels", "escalation", "created_at"]
 
 
 class NotificationOutput(ModelSerializer):

@@ -5,8 +5,14 @@ from rest_framework.views import APIView
 
 from goals.selectors import goal_get_for_user
 
-from .. import selectors, services
+from .. import selectors
 from ..models import Channel
+from ..services.channels import channel_create, channel_delete, channel_rotate_secret, channel_update
+from ..services.delivery import channel_send_test
+from ..services.errors import invalid, unknown
+from ..services.evaluation import event_post
+from ..services.notifications import notification_ack
+from ..services.rules import rule_delete, rule_save
 from . import schema
 from . import serializers as s
 
@@ -15,7 +21,7 @@ def _owned_channels(user, ids, field: str) -> list[Channel]:
     channels = {c.pk: c for c in selectors.channel_list_for_user(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in channels]
     if missing:
-        raise services.unknown(field, f"No such channel: {', '.join(map(str, missing))}.")
+        raise unknown(field, f"No such channel: {', '.join(map(str, missing))}.")
     return [channels[i] for i in ids]
 
 
@@ -26,14 +32,14 @@ def _rule_args(user, data: dict) -> dict:
         try:
             data["goal"] = goal_get_for_user(user=user, goal_id=data["goal"])
         except Exception:
-            raise services.unknown("goal", "No such goal.") from None
+            raise unknown("goal", "No such goal.") from None
     if "channels" in data:
         data["channels"] = _owned_channels(user, data["channels"], "channels")
     if "escalation" in data:
         steps = data["escalation"]
         if any("channel" not in step or "delay_seconds" not in step for step in steps):
             # A partial update skips missing fields even inside list items: not here.
-            raise services.invalid("escalation", "Each step needs channel and delay_seconds.")
+            raise invalid("escalation", "Each step needs channel and delay_seconds.")
         channels = _owned_channels(user, [step["channel"] for step in steps], "escalation")
         data["escalation"] = [(c, step["delay_seconds"]) for c, step in zip(channels, steps, strict=True)]
     return data
@@ -55,7 +61,7 @@ class ChannelListCreate(generics.GenericAPIView):
     def post(self, request):
         data = s.ChannelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_create(owner=request.user, **data.validated_data)
+        channel = channel_create(owner=request.user, **data.validated_data)
         return Response(s.ChannelRevealOutput(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -75,12 +81,12 @@ class ChannelDetail(APIView):
         channel = self.get_object()
         data = s.ChannelUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_update(channel=channel, **data.validated_data)
+        channel = channel_update(channel=channel, **data.validated_data)
         return Response(s.ChannelOutput(channel).data)
 
     @extend_schema(**schema.CHANNEL_DELETE)
     def delete(self, request, pk):
-        services.channel_delete(channel=self.get_object())
+        channel_delete(channel=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -91,7 +97,7 @@ class ChannelRotateSecret(APIView):
     @extend_schema(**schema.CHANNEL_ROTATE_SECRET)
     def post(self, request, pk):
         channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
-        return Response(s.ChannelRevealOutput(services.channel_rotate_secret(channel=channel)).data)
+        return Response(s.ChannelRevealOutput(channel_rotate_secret(channel=channel)).data)
 
 
 @extend_schema(tags=schema.TAGS)
@@ -101,7 +107,7 @@ class ChannelTest(APIView):
     @extend_schema(**schema.CHANNEL_TEST)
     def post(self, request, pk):
         channel = selectors.channel_get_for_user(user=request.user, channel_id=pk)
-        delivery = services.channel_send_test(channel=channel)
+        delivery = channel_send_test(channel=channel)
         delivery = selectors.delivery_list_for_user(user=request.user).get(pk=delivery.pk)
         return Response(s.DeliveryOutput(delivery).data)
 
@@ -122,7 +128,7 @@ class RuleListCreate(generics.GenericAPIView):
     def post(self, request):
         data = s.RuleInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rule = services.rule_save(owner=request.user, **_rule_args(request.user, data.validated_data))
+        rule = rule_save(owner=request.user, **_rule_args(request.user, data.validated_data))
         rule = selectors.rule_get_for_user(user=request.user, rule_id=rule.pk)
         return Response(s.RuleOutput(rule).data, status=status.HTTP_201_CREATED)
 
@@ -143,12 +149,12 @@ class RuleDetail(APIView):
         rule = self.get_object()
         data = s.RuleInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.rule_save(owner=request.user, rule=rule, **_rule_args(request.user, data.validated_data))
+        rule_save(owner=request.user, rule=rule, **_rule_args(request.user, data.validated_data))
         return Response(s.RuleOutput(self.get_object()).data)
 
     @extend_schema(**schema.RULE_DELETE)
     def delete(self, request, pk):
-        services.rule_delete(rule=self.get_object())
+        rule_delete(rule=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -160,7 +166,7 @@ class NotificationList(generics.GenericAPIView):
     def get(self, request):
         state = request.query_params.get("state")
         if state not in (None, "firing", "resolved"):
-            raise services.invalid("state", "Use firing or resolved.")
+            raise invalid("state", "Use firing or resolved.")
         page = self.paginate_queryset(selectors.notification_list_for_user(user=request.user, state=state))
         return self.get_paginated_response(s.NotificationOutput(page, many=True).data)
 
@@ -182,7 +188,7 @@ class NotificationAck(APIView):
     @extend_schema(**schema.NOTIFICATION_ACK)
     def post(self, request, pk):
         n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
-        services.notification_ack(notification=n, user=request.user)
+        notification_ack(notification=n, user=request.user)
         n = selectors.notification_get_for_user(user=request.user, notification_id=pk)
         return Response(s.NotificationOutput(n).data)
 
@@ -205,5 +211,5 @@ class EventPost(APIView):
     def post(self, request):
         data = s.EventInput(data=request.data)
         data.is_valid(raise_exception=True)
-        touched = services.event_post(owner=request.user, **data.validated_data)
+        touched = event_post(owner=request.user, **data.validated_data)
         return Response({"notifications": s.NotificationOutput(touched, many=True).data}, status=202)

@@ -169,14 +169,15 @@ def test_events_fire_once_and_resolve(api, user, receiver, django_capture_on_com
 
 
 def test_acknowledge_through_the_api_and_the_signed_link(api, user, client):
-    from alerts import services
+    from alerts.services.delivery import ack_url
+    from alerts.services.notifications import alert_report
 
     rule = RuleFactory(owner=user)
-    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")
     body = ok(api.post(f"/api/v1/alerts/notifications/{n.pk}/ack/"))
     assert body["acknowledged_at"] is not None
-    other = services.alert_report(rule=rule, subject="s2", condition="c", firing=True, title="t2", detail="")
-    link = services.ack_url(other.pk).replace("http://127.0.0.1:8000", "")
+    other = alert_report(rule=rule, subject="s2", condition="c", firing=True, title="t2", detail="")
+    link = ack_url(other.pk).replace("http://127.0.0.1:8000", "")
     page = client.get(link)  # a chat's link preview fetches it: nothing happens
     assert page.status_code == 200 and b"ack-form" in page.content
     assert Notification.objects.get(pk=other.pk).acknowledged_at is None

@@ -8,9 +8,12 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
 
-from alerts import crypto, services
+from alerts import crypto
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Channel, Delivery, DeliveryAttempt, Notification
+from alerts.services.channels import channel_create, channel_secrets_masked, channel_update
+from alerts.services.delivery import delivery_attempt
+from alerts.services.notifications import alert_report
 from alerts.tests.fixtures import received
 from mastertrade.core import clock
 
@@ -20,22 +23,20 @@ pytestmark = pytest.mark.django_db
 def fired(user, channel, *, title="Goal 'x' is at risk"):
     """A firing notification with one pending delivery to `channel`."""
     rule = RuleFactory(owner=user, channels=[channel])
-    n = services.alert_report(
-        rule=rule, subject="goal:1", condition="at_risk", firing=True, title=title, detail="progress 20%"
-    )
+    n = alert_report(rule=rule, subject="goal:1", condition="at_risk", firing=True, title=title, detail="progress 20%")
     return n, Delivery.objects.get(notification=n, channel=channel)
 
 
 def webhook_channel(user, receiver, path="/hook", **kwargs):
     url = receiver.url_for(path)
-    return services.channel_create(owner=user, name=f"hook {path}", kind="webhook", url=url, **kwargs)
+    return channel_create(owner=user, name=f"hook {path}", kind="webhook", url=url, **kwargs)
 
 
 def test_webhook_is_signed_per_standard_webhooks(user, receiver):
     receiver.expect_request("/hook", method="POST").respond_with_data("ok")
     channel = webhook_channel(user, receiver)
     n, delivery = fired(user, channel)
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    assert delivery_attempt(delivery_id=delivery.pk) is None
     [request] = received(receiver, "/hook")
     secret = crypto.decrypt(Channel.objects.get(pk=channel.pk).secret)["secret"]
     payload = Webhook(secret).verify(request.get_data(), dict(request.headers))
@@ -55,9 +56,9 @@ def test_rotated_secret_signs_with_both_during_the_overlap(user, receiver):
     channel = webhook_channel(user, receiver)
     old = crypto.decrypt(channel.secret)["secret"]
     new = crypto.new_webhook_secret()
-    services.channel_update(channel=channel, signing_secret=new)
+    channel_update(channel=channel, signing_secret=new)
     _, delivery = fired(user, channel)
-    services.delivery_attempt(delivery_id=delivery.pk)
+    delivery_attempt(delivery_id=delivery.pk)
     [request] = received(receiver, "/hook")
     for secret in (old, new):
         Webhook(secret).verify(request.get_data(), dict(request.headers))
@@ -72,14 +73,14 @@ def test_slack_discord_telegram_reach_their_fixed_hosts(user, receiver, settings
     for path in ("/slack/services/T/B/x", "/discord/1/abc", "/telegram/bot123:ABC/sendMessage"):
         receiver.expect_request(path, method="POST").respond_with_data("ok")
     channels = [
-        services.channel_create(owner=user, name="s", kind="slack", url=base + "slack/services/T/B/x"),
-        services.channel_create(owner=user, name="d", kind="discord", url=base + "discord/1/abc"),
-        services.channel_create(owner=user, name="t", kind="telegram", bot_token="123:ABC", address="-100200"),
+        channel_create(owner=user, name="s", kind="slack", url=base + "slack/services/T/B/x"),
+        channel_create(owner=user, name="d", kind="discord", url=base + "discord/1/abc"),
+        channel_create(owner=user, name="t", kind="telegram", bot_token="123:ABC", address="-100200"),
     ]
     rule = RuleFactory(owner=user, channels=channels)
-    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="Title here", detail="d")
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="Title here", detail="d")
     for delivery in Delivery.objects.filter(notification=n):
-        services.delivery_attempt(delivery_id=delivery.pk)
+        delivery_attempt(delivery_id=delivery.pk)
     bodies = {r.path: json.loads(r.get_data()) for r in received(receiver)}
     assert "Title here" in bodies["/slack/services/T/B/x"]["text"]
     assert "Title here" in bodies["/discord/1/abc"]["content"]
@@ -88,9 +89,9 @@ def test_slack_discord_telegram_reach_their_fixed_hosts(user, receiver, settings
 
 
 def test_email_goes_through_a_real_smtp_server(user, smtp_server):
-    channel = services.channel_create(owner=user, name="mail", kind="email", address="trader@example.test")
+    channel = channel_create(owner=user, name="mail", kind="email", address="trader@example.test")
     _, delivery = fired(user, channel, title="Goal 'mail' is behind")
-    services.delivery_attempt(delivery_id=delivery.pk)
+    delivery_attempt(delivery_id=delivery.pk)
     [envelope] = smtp_server.messages
     assert envelope.rcpt_tos == ["trader@example.test"]
     assert b"Goal 'mail' is behind" in envelope.content
@@ -103,11 +104,11 @@ def test_500_then_200_is_one_successful_delivery(user, receiver):
     channel = webhook_channel(user, receiver)
     _, delivery = fired(user, channel)
     now = clock.now()
-    delay = services.delivery_attempt(delivery_id=delivery.pk, now=now)
+    delay = delivery_attempt(delivery_id=delivery.pk, now=now)
     assert delay is not None and delay > 0
-    assert services.delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=delay)) is None
+    assert delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=delay)) is None
     # The task redelivered once more: nothing is sent again.
-    assert services.delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=60)) is None
+    assert delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=60)) is None
     requests = received(receiver, "/hook")
     assert len(requests) == 2 and len({r.headers["webhook-id"] for r in requests}) == 1
     attempts = DeliveryAttempt.objects.filter(delivery=delivery).order_by("at")
@@ -120,12 +121,12 @@ def test_429_retry_after_is_honoured(user, receiver, settings):
     receiver.expect_request("/hook").respond_with_data("slow down", status=429, headers={"Retry-After": "42"})
     _, delivery = fired(user, webhook_channel(user, receiver))
     now = clock.now()
-    delay = services.delivery_attempt(delivery_id=delivery.pk, now=now)
+    delay = delivery_attempt(delivery_id=delivery.pk, now=now)
     assert delay == 42
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.next_attempt_at == now + dt.timedelta(seconds=42)
     # An early duplicate of the task does not jump the queue.
-    assert services.delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=5)) is None
+    assert delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=5)) is None
     assert len(received(receiver)) == 1
 
 
@@ -134,14 +135,14 @@ def test_410_disables_the_channel_and_says_why(user, receiver, smtp_server, djan
     channel = webhook_channel(user, receiver)
     n, delivery = fired(user, channel)
     with django_capture_on_commit_callbacks(execute=True):
-        services.delivery_attempt(delivery_id=delivery.pk)
+        delivery_attempt(delivery_id=delivery.pk)
     channel.refresh_from_db()
     assert not channel.enabled and "410" in channel.disabled_reason
     [mail] = smtp_server.messages  # the owner is told
     assert mail.rcpt_tos == [user.email] and b"disabled" in mail.content
     assert Delivery.objects.get(pk=delivery.pk).status == "failed"
     # Later firings do not send to a disabled channel.
-    services.alert_report(rule=n.rule, subject="other", condition="c", firing=True, title="t", detail="")
+    alert_report(rule=n.rule, subject="other", condition="c", firing=True, title="t", detail="")
     assert not Delivery.objects.filter(channel=channel, notification__subject="other").exists()
     assert len(received(receiver)) == 1
 
@@ -152,7 +153,7 @@ def test_every_failure_is_recorded_and_retries_stop(user, receiver, settings):
     _, delivery = fired(user, webhook_channel(user, receiver))
     now = clock.now()
     for i in range(5):
-        services.delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(minutes=i))
+        delivery_attempt(delivery_id=delivery.pk, now=now + dt.timedelta(minutes=i))
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempts == 3
     assert list(delivery.attempt_log.values_list("outcome", flat=True)) == ["failed", "retry", "retry"]
@@ -177,12 +178,12 @@ def test_private_addresses_are_refused_and_nothing_is_sent(user, receiver, setti
     receiver.expect_request("/hook").respond_with_data("ok")
     url = url.format(port=receiver.port)
     with pytest.raises(Exception) as refused:
-        services.channel_create(owner=user, name="bad", kind="webhook", url=url)
+        channel_create(owner=user, name="bad", kind="webhook", url=url)
     assert "url" in refused.value.errors
     # Saved earlier (or its DNS changed since): refused at send time, never retried.
     channel = ChannelFactory(owner=user, url=url)
     _, delivery = fired(user, channel)
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    assert delivery_attempt(delivery_id=delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == "failed"
     assert delivery.attempt_log.get().outcome == "refused"
@@ -194,7 +195,7 @@ def test_a_redirect_to_the_metadata_address_is_not_followed(user, receiver):
         Response(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
     )
     _, delivery = fired(user, webhook_channel(user, receiver))
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    assert delivery_attempt(delivery_id=delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == "failed" and "redirect" in delivery.last_error
     assert len(received(receiver)) == 1
@@ -204,7 +205,7 @@ def test_secrets_are_encrypted_at_rest_and_masked(user, receiver):
     channel = webhook_channel(user, receiver, "/secret-path-token-abcdef")
     raw = Channel.objects.filter(pk=channel.pk).values_list("secret", flat=True).get()
     assert "secret-path-token" not in raw and "whsec_" not in raw
-    masked = services.channel_secrets_masked(channel)
+    masked = channel_secrets_masked(channel)
     assert masked["url"].endswith("…cdef") and "secret-path" not in masked["url"]
     assert masked["secret"].startswith("…") and len(masked["secret"]) == 5
 
@@ -214,24 +215,24 @@ def test_dedup_repeat_and_resolve(user, receiver):
     rule = RuleFactory(owner=user, channels=[channel], repeat_interval_seconds=600)
     now = clock.now()
     report = dict(rule=rule, subject="goal:1", condition="goal_at_risk", title="t", detail="")
-    first = services.alert_report(firing=True, now=now, **report)
-    assert services.alert_report(firing=True, now=now + dt.timedelta(seconds=60), **report) is None
-    again = services.alert_report(firing=True, now=now + dt.timedelta(seconds=601), **report)
+    first = alert_report(firing=True, now=now, **report)
+    assert alert_report(firing=True, now=now + dt.timedelta(seconds=60), **report) is None
+    again = alert_report(firing=True, now=now + dt.timedelta(seconds=601), **report)
     assert again.pk == first.pk and again.repeats == 1
-    resolved = services.alert_report(firing=False, now=now + dt.timedelta(seconds=700), **report)
+    resolved = alert_report(firing=False, now=now + dt.timedelta(seconds=700), **report)
     assert resolved.state == "resolved"
     events = list(Delivery.objects.filter(notification=first).order_by("id").values_list("event", flat=True))
     assert events == ["fire", "repeat", "resolve"]
     # Firing again later is a new notification.
-    assert services.alert_report(firing=True, now=now + dt.timedelta(seconds=800), **report).pk != first.pk
+    assert alert_report(firing=True, now=now + dt.timedelta(seconds=800), **report).pk != first.pk
     assert Notification.objects.filter(rule=rule).count() == 2
 
 
 def test_a_failure_never_records_the_secret_url(user, settings):
     settings.ALERTS_TELEGRAM_BASE_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
-    channel = services.channel_create(owner=user, name="t", kind="telegram", bot_token="123:SECRETTOKEN", address="42")
+    channel = channel_create(owner=user, name="t", kind="telegram", bot_token="123:SECRETTOKEN", address="42")
     _, delivery = fired(user, channel)
-    services.delivery_attempt(delivery_id=delivery.pk)
+    delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "pending" and "ConnectionError" in delivery.last_error
     assert "SECRETTOKEN" not in delivery.last_error + delivery.attempt_log.get().error
@@ -244,17 +245,17 @@ def test_other_notations_are_refused_at_send_time_too(user, receiver, settings, 
     settings.ALERTS_ALLOW_LOOPBACK = False
     channel = ChannelFactory(owner=user, url=url)
     _, delivery = fired(user, channel)
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    assert delivery_attempt(delivery_id=delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempt_log.get().outcome == "refused"
 
 
 def test_a_line_break_in_the_subject_fails_once_for_good(user, smtp_server):
-    channel = services.channel_create(owner=user, name="mail", kind="email", address="trader@example.test")
+    channel = channel_create(owner=user, name="mail", kind="email", address="trader@example.test")
     rule = RuleFactory(owner=user, channels=[channel], title_template="$detail")
-    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="one\ntwo")
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="one\ntwo")
     delivery = Delivery.objects.get(notification=n)
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None  # no retry
+    assert delivery_attempt(delivery_id=delivery.pk) is None  # no retry
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempts == 1
     [attempt] = delivery.attempt_log.all()
@@ -263,14 +264,14 @@ def test_a_line_break_in_the_subject_fails_once_for_good(user, smtp_server):
 
 
 def test_a_permanent_smtp_refusal_is_not_retried_but_a_temporary_one_is(user, smtp_server):
-    channel = services.channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
+    channel = channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
     smtp_server.refuse_recipients = "550 5.1.1 No such user"
     _, delivery = fired(user, channel)
-    assert services.delivery_attempt(delivery_id=delivery.pk) is None
+    assert delivery_attempt(delivery_id=delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == "failed" and "Permanent" in delivery.last_error
     smtp_server.refuse_recipients = "450 4.2.1 Mailbox busy"
     _, later = fired(user, channel, title="another")
-    assert services.delivery_attempt(delivery_id=later.pk) is not None  # transient: retried
+    assert delivery_attempt(delivery_id=later.pk) is not None  # transient: retried
     later.refresh_from_db()
     assert later.status == "pending" and "Permanent" not in later.last_error

@@ -4,9 +4,11 @@ the field with nothing saved, a multi-step escalation chain."""
 import pytest
 from django.test import Client
 
-from alerts import crypto, services
+from alerts import crypto
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Channel, EscalationStep, Rule
+from alerts.services.channels import channel_create
+from alerts.services.delivery import channel_send_test
 
 pytestmark = pytest.mark.django_db
 
@@ -131,9 +133,9 @@ def test_deleting_a_channel_a_rule_uses_is_refused_naming_the_rule(browser, user
 
 
 def test_a_permanent_failure_shows_in_the_delivery_history(browser, user, smtp_server):
-    channel = services.channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
+    channel = channel_create(owner=user, name="mail", kind="email", address="gone@example.test")
     smtp_server.refuse_recipients = "550 5.1.1 No such user"
-    delivery = services.channel_send_test(channel=channel)
+    delivery = channel_send_test(channel=channel)
     assert delivery.status == "failed"
     page = browser.get("/alerts/").content.decode()
     assert "Permanent, not retried" in page

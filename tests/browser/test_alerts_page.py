@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from alerts import services
 from alerts.models import Channel, Notification, Rule
+from alerts.services.notifications import alert_report
 from alerts.tests.fixtures import received
 from goals.factories import GoalFactory
 from mastertrade.core import clock
@@ -129,7 +129,7 @@ def test_someone_elses_alert_cannot_be_touched(page, live_server, plain_user, ot
     from alerts.factories import RuleFactory
 
     rule = RuleFactory(owner=other_user)
-    n = services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="theirs", detail="")
+    n = alert_report(rule=rule, subject="s", condition="c", firing=True, title="theirs", detail="")
     log_in_alerts(plain_user)
     expect(page.locator("#firing")).not_to_contain_text("theirs")
     status = page.evaluate(

@@ -12,9 +12,10 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
 
-from alerts import crypto, services
+from alerts import crypto
 from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Delivery
+from alerts.services.notifications import alert_report
 from mastertrade.celery import app
 from mastertrade.testing import celery_worker_start, test_process_env, wait_for
 
@@ -54,7 +55,7 @@ def test_worker_killed_mid_delivery_sends_once_after_restart(tmp_path, slow_rece
     rule = RuleFactory(owner=channel.owner, channels=[channel])
     worker = start_worker(tmp_path, 1)
     try:
-        services.alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")  # → worker
+        alert_report(rule=rule, subject="s", condition="c", firing=True, title="t", detail="")  # → worker
         assert wait_for(lambda: len(seen) == 1), "the first send never reached the receiver"
         os.kill(worker.pid, signal.SIGKILL)  # mid-request: the worker never hears the answer
         worker.wait(10)
