@@ -68,10 +68,10 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     writing to the test database through PgBouncer."""
     import os
 
-    from mastertrade.testing import celery_worker_start, stop_process, test_process_env
+    from mastertrade.testing import app_process_env, celery_worker_start, stop_process
 
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    proc = celery_worker_start(log, hostname=f"test-worker-{os.getpid()}@localhost", env=test_process_env())
+    proc = celery_worker_start(log, hostname=f"test-worker-{os.getpid()}@localhost", env=app_process_env())
     yield proc
     stop_process(proc, 15)
 

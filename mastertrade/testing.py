@@ -133,7 +133,7 @@ def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
     """The project's gunicorn (its settings file, the test settings, the test database)
     on a free loopback port; yields its base URL once /health/ answers 200, and stops it."""
     port = free_port()
-    env = test_process_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    env = app_process_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     log_path = app_log(tmp_path / "gunicorn.log")
     command = [
         sys.executable, "-m", "gunicorn", "mastertrade.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
@@ -164,7 +164,7 @@ def gunicorn_on_test_db(tmp_path: Path, *, workers: int):
         stop_process(proc)
 
 
-def test_process_env(**extra: str) -> dict[str, str]:
+def app_process_env(**extra: str) -> dict[str, str]:
     """The environment of a process the tests start: the test settings and this run's test
     database (pytest-django's name), plus `extra`."""
     from django.conf import settings

@@ -17,13 +17,13 @@ from alerts.factories import ChannelFactory, RuleFactory
 from alerts.models import Delivery
 from alerts.services.notifications import alert_report
 from mastertrade.celery import app
-from mastertrade.testing import celery_worker_start, test_process_env, wait_for
+from mastertrade.testing import app_process_env, celery_worker_start, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
 def start_worker(tmp_path, n: int) -> subprocess.Popen:
-    env = test_process_env(ALERTS_CLAIM_STALE_SECONDS="2", ALERTS_HTTP_READ_TIMEOUT="1")
+    env = app_process_env(ALERTS_CLAIM_STALE_SECONDS="2", ALERTS_HTTP_READ_TIMEOUT="1")
     return celery_worker_start(
         tmp_path / f"worker-{n}.log", hostname=f"alerts-fault-{os.getpid()}-{n}@localhost", env=env
     )

@@ -19,10 +19,10 @@ from mastertrade.factories import api_token_for
 from mastertrade.testing import (
     CLOSED_TRADE_PNL,
     app_log,
+    app_process_env,
     celery_command,
     celery_worker_start,
     closed_trade_body,
-    test_process_env,
     wait_for,
     wait_until,
 )
@@ -217,7 +217,7 @@ def worker_and_beat(transactional_db, tmp_path):
     from django.conf import settings
 
     broker = f"redis://127.0.0.1:{settings.REDIS_BROKER_PORT}/2"
-    env = test_process_env(
+    env = app_process_env(
         CELERY_BROKER_URL=broker,
         TEST_CELERY_BROKER_URL=broker,
         GOAL_SNAPSHOT_INTERVAL_SECONDS="6",
