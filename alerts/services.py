@@ -770,7 +770,7 @@ def strategy_evaluate(*, strategy_pk: int, now: dt.datetime | None = None) -> in
 def data_down_evaluate(*, now: dt.datetime | None = None, previous_heartbeat: dt.datetime | None = None) -> int:
     """Data down: a goal without a snapshot for more than 2 periods, a stale worker/beat
     heartbeat (the previous tick is too old), or the cache Redis not answering."""
-    from mastertrade.core.health import check_redis
+    from observability.health import check_redis
 
     from . import selectors
 
