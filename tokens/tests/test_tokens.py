@@ -166,6 +166,7 @@ def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
     """A token revoked by another process (here: straight in the database) stops working
     once this process's memory of it is API_TOKEN_CACHE_SECONDS old."""
     settings.API_TOKEN_CACHE_SECONDS = 5
+    settings.FASTPATH_OFF = frozenset()  # the memo itself under test
     clock = [1000.0]
     monkeypatch.setattr(token_memo.time, "monotonic", lambda: clock[0])
     key = api_token_for(user)
@@ -181,6 +182,7 @@ def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
 
 def test_fast_path_still_checks_expiry_and_deactivation(user, settings, monkeypatch):
     settings.API_TOKEN_CACHE_SECONDS = 5
+    settings.FASTPATH_OFF = frozenset()  # the memo itself under test
     clock = [1000.0]
     monkeypatch.setattr(token_memo.time, "monotonic", lambda: clock[0])
     key = api_token_for(user)
