@@ -183,4 +183,3 @@ class ReadOnlyAdminMixin:
 
 
 ADMIN_CSS = {"all": ["admin_mt/admin.css"]}
-

@@ -46,4 +46,3 @@ def backup(kind: str) -> int:
 def heartbeat() -> None:
     """Sent by beat every minute, run by a worker: a stale heartbeat means beat or every worker is silent."""
     metrics.record_heartbeat(time.time())
-
