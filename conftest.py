@@ -58,6 +58,14 @@ def api(user):
 
 
 @pytest.fixture
+def token_api(user):
+    """An API client authenticating as `user` with a fresh API token, as a trading engine does."""
+    from mastertrade.factories import token_client
+
+    return token_client(user)
+
+
+@pytest.fixture
 def anon():
     return APIClient()
 

@@ -9,7 +9,7 @@ class AlertsConfig(AppConfig):
         must not fail the caller's request (the periodic tick catches up)."""
         from goals.services import on_goal_progress_changed
         from mastertrade.core.dispatch import enqueue_on_commit
-        from mastertrade.core.metrics import SCRAPE_TIME_REGISTRY
+        from observability.metrics import SCRAPE_TIME_REGISTRY
         from risk.services import on_sizing_decided
         from strategies.services import on_strategy_status_changed
         from trades.services import on_trade_recorded

@@ -76,7 +76,7 @@ def setup_data() -> tuple[str, int]:
     from goals.models import FinancialGoal, GoalState, GoalType
     from goals.services import goal_create
     from mastertrade.core import clock
-    from mastertrade.core.tokens import api_token_create
+    from tokens.services import api_token_create
 
     user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
     _, token = api_token_create(user=user, name="bench")  # hashed at rest: a fresh one per run

@@ -56,8 +56,8 @@ def setup() -> tuple[str, int]:
     from goals.models import GoalType
     from goals.services import goal_create
     from mastertrade.core import clock
-    from mastertrade.core.tokens import api_token_create
     from strategies.services import strategy_create
+    from tokens.services import api_token_create
 
     cleanup()
     user = get_user_model().objects.create(username=USER)

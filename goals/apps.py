@@ -5,7 +5,7 @@ class GoalsConfig(AppConfig):
     name = "goals"
 
     def ready(self):
-        from mastertrade.core import metrics
+        from observability import metrics
 
         from .selectors import goal_counts_by_status_and_state
 

@@ -3,7 +3,7 @@ import time
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from mastertrade.core import metrics
+from observability import metrics
 
 from . import services
 

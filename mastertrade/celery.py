@@ -29,7 +29,7 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(60.0, sender.signature("core.heartbeat"), name="heartbeat (beat and workers alive)")
     # Expired API tokens no longer authenticate; the purge deletes their rows.
     sender.add_periodic_task(
-        crontab(minute=17), sender.signature("core.purge_expired_tokens"), name="purge expired API tokens (hourly)"
+        crontab(minute=17), sender.signature("tokens.purge_expired"), name="purge expired API tokens (hourly)"
     )
     if settings.BACKUP_SCHEDULE_ENABLED:
         # The local stack: the worker shares the host with PostgreSQL, so it runs

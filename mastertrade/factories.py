@@ -14,6 +14,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def api_token_for(user, name: str = "tests") -> str:
     """A fresh API token (the plaintext key) for `user`, issued like the API issues it."""
-    from mastertrade.core.tokens import api_token_create
+    from tokens.services import api_token_create
 
     return api_token_create(user=user, name=name)[1]
+
+
+def token_client(user=None, *, key: str | None = None, name: str = "tests"):
+    """An API client that sends `Authorization: Token <key>`: `key`, or a fresh token for `user`
+    (the root conftest's `token_api` fixture is one for `user`)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key if key is not None else api_token_for(user, name=name)}")
+    return client

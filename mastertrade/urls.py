@@ -3,11 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mastertrade.core import errors
-from mastertrade.core.health import health
-from mastertrade.core.metrics import metrics_view
+from observability.health import health
+from observability.metrics import metrics_view
 
 api_v1 = [
-    path("auth/", include("mastertrade.core.api_urls")),
+    path("auth/", include("tokens.api.urls")),
     path("goals/", include("goals.api.urls")),
     path("trades/", include("trades.api.urls")),
     path("risk/", include("risk.api.urls")),

@@ -7,9 +7,10 @@ from django.db import transaction
 
 from goals import progress
 from goals.models import FinancialGoal, GoalState, GoalType
-from mastertrade.core import clock, metrics, sql
+from mastertrade.core import clock, sql
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import PERCENT, QUANTITY, largest, quantize
+from observability import metrics
 
 from . import dp as dt_days
 from . import estimates, policies, simulation

@@ -5,9 +5,10 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 
 from goals.models import FinancialGoal, GoalState
-from mastertrade.core import clock, metrics
+from mastertrade.core import clock
 from mastertrade.core.errors import UNKNOWN_REFERENCE, ApplicationError, Conflict
 from mastertrade.core.services import instance_update_locked
+from observability import metrics
 
 from . import policies, selectors
 from .models import StrategyInstance, StrategySelection

@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from goals.services import goal_apply_trade, goal_trade_delta
-from mastertrade.core import clock, metrics
+from mastertrade.core import clock
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import AMOUNT, quantize
+from observability import metrics
 from strategies.selectors import strategy_performance_invalidate
 
 from .models import Side, Trade, TradeStatus

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from goals.models import FinancialGoal
 from mastertrade.core import clock
-from mastertrade.core.health import check_redis
+from observability.health import check_redis
 from risk.services import goal_guard_drawdown_pct
 from strategies.models import StrategyInstance
 from strategies.selectors import strategy_performance_many

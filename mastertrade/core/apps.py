@@ -6,13 +6,11 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        # metrics: connects the Celery task counters (and the worker's metrics port) in
-        # every process; schema: the OpenAPI extension for strict decimals registers itself;
-        # tokens: the signals that revoke tokens on every path.
+        # schema: the OpenAPI extension for strict decimals registers itself.
         from django.core.checks import register
         from django.db.backends.signals import connection_created
 
-        from mastertrade.core import metrics, schema, sql, tokens  # noqa: F401
+        from mastertrade.core import schema, sql  # noqa: F401
         from mastertrade.core.throttling import counter_check
 
         register(counter_check)  # the throttles can follow the cache's connection settings

@@ -1,14 +1,12 @@
-"""Plumbing tasks: the local stack's backups, the beat heartbeat, the expired tokens' purge."""
+"""Plumbing tasks: the local stack's backups, the beat heartbeat."""
 
 import subprocess
 import time
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
-from mastertrade.core import metrics
-from mastertrade.core.tokens import api_tokens_purge_expired
+from observability import metrics
 
 BACKUP_BUSY = 75  # scripts/backup.py: another backup is running, nothing done
 
@@ -48,9 +46,3 @@ def backup(kind: str) -> int:
 def heartbeat() -> None:
     """Sent by beat every minute, run by a worker: a stale heartbeat means beat or every worker is silent."""
     metrics.record_heartbeat(time.time())
-
-
-@shared_task(name="core.purge_expired_tokens", ignore_result=True, expires=3600)
-def purge_expired_tokens() -> int:
-    """Sent by beat hourly: deletes expired API tokens (idempotent: a second run finds none)."""
-    return api_tokens_purge_expired(now=timezone.now())

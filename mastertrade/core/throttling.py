@@ -33,7 +33,7 @@ from django.core.checks import Error
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
-from mastertrade.core import metrics
+from observability import metrics
 
 logger = logging.getLogger(__name__)
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

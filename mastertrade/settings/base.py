@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mastertrade.core",
+    "tokens",
+    "observability",
     "goals",
     "trades",
     "risk",
@@ -184,14 +186,14 @@ API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # Each server process remembers a verified token this long: a token revoked elsewhere (or
 # its user deactivated) stops working within this bound; 0 checks the database every time.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
-KNOX_TOKEN_MODEL = "core.ApiToken"  # noqa: S105 - a model name, not a secret
-# knox's own migrations would create its (swapped-out) table anyway: ours is core.ApiToken.
+KNOX_TOKEN_MODEL = "tokens.ApiToken"  # noqa: S105 - a model name, not a secret
+# knox's own migrations would create its (swapped-out) table anyway: ours is tokens.ApiToken.
 MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": None, "AUTO_REFRESH": False}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mastertrade.core.tokens.ApiTokenAuthentication",
+        "tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mastertrade.tests.test_dashboards import _exported, metric_names
+from observability.tests.test_dashboards import _exported, metric_names
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "ops" / "prometheus"

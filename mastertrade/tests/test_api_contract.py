@@ -11,6 +11,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
+from mastertrade.factories import token_client
 from strategies.factories import StrategyFactory
 from trades.factories import TradeFactory
 
@@ -134,9 +135,7 @@ def test_token_endpoint(anon, user):
     )
     assert response.status_code == 200
     key = response.json()["token"]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get("/api/v1/goals/").status_code == 200
+    assert token_client(key=key).get("/api/v1/goals/").status_code == 200
     wrong_password = anon.post("/api/v1/auth/token/", {"username": user.username, "password": "nope"}, format="json")
     no_user = anon.post("/api/v1/auth/token/", {"username": "ghost", "password": "nope"}, format="json")
     assert wrong_password.status_code == no_user.status_code == 400

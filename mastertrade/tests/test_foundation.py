@@ -1,5 +1,5 @@
-"""The foundation: the app really talks through PgBouncer, /health/ tells the truth,
-migrations are complete, the admin account is created once."""
+"""The foundation: the app really talks through PgBouncer, migrations are complete, the
+admin account is created once."""
 
 import io
 
@@ -26,37 +26,6 @@ def test_server_side_cursors_are_disabled():
 
     GoalFactory.create_batch(3)
     assert len(list(FinancialGoal.objects.iterator(chunk_size=1))) == 3
-
-
-@pytest.mark.django_db
-def test_health_ok(anon):
-    response = anon.get("/health/")
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["checks"]) == (
-        "ok",
-        {"database": "up", "cache": "up", "broker": "up", "throttle": "up"},
-    )
-
-
-@pytest.mark.django_db(transaction=True)
-def test_health_503_when_database_unreachable(anon):
-    connection.close()
-    original = connection.settings_dict["PORT"]
-    connection.settings_dict["PORT"] = "1"  # nothing listens there
-    try:
-        response = anon.get("/health/")
-    finally:
-        connection.close()
-        connection.settings_dict["PORT"] = original
-    assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "unavailable" and body["checks"]["database"] == "down"
-    assert "password" not in response.content.decode().lower()
-
-
-def test_health_needs_no_auth_and_is_get_only(client, db):
-    assert client.post("/health/").status_code == 405
 
 
 @pytest.mark.django_db

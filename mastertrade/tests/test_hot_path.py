@@ -15,9 +15,9 @@ from goals.factories import GoalFactory
 from goals.models import FinancialGoal
 from mastertrade.core import handlers, sql
 from mastertrade.core.serializers import RepresentationPlanMixin, Serializer, _build_plan, decimal_field
-from mastertrade.core.tokens import api_token_create
 from risk.api.serializers import PositionSizeSerializer
 from risk.models import GoalAdjustment
+from tokens.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

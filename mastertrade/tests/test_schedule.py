@@ -21,5 +21,5 @@ def test_beat_sends_the_heartbeat_and_the_backups():
 def test_beat_purges_expired_tokens_hourly():
     app.finalize(auto=True)
     entry = app.conf.beat_schedule["purge expired API tokens (hourly)"]
-    assert entry["task"] == "core.purge_expired_tokens"
+    assert entry["task"] == "tokens.purge_expired"
     assert entry["schedule"] == crontab(minute=17)

@@ -1,4 +1,5 @@
-"""Dependencies point one way (DESIGN.md): core imports no app; goals imports no other
+"""Dependencies point one way (DESIGN.md): core, tokens and observability import no domain
+app, the fast path imports no app at all (not even tokens or observability); goals imports no other
 app; strategies never imports trades (trades depends on strategies: a trade names the
 strategy that made it); nothing imports risk."""
 
@@ -23,7 +24,7 @@ def imported_apps(folder: str) -> dict[str, set[str]]:
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-        found[str(path.relative_to(ROOT))] = names & set(APPS)
+        found[str(path.relative_to(ROOT))] = names & (set(APPS) | {"tokens", "observability"})
     return found
 
 
@@ -31,6 +32,9 @@ def imported_apps(folder: str) -> dict[str, set[str]]:
     ("folder", "forbidden"),
     [
         ("mastertrade/core", set(APPS)),
+        ("mastertrade/fastpath", set(APPS) | {"tokens", "observability"}),
+        ("tokens", set(APPS)),
+        ("observability", set(APPS)),
         ("goals", {"trades", "risk", "strategies", "alerts"}),
         ("strategies", {"trades", "risk", "alerts"}),
         ("trades", {"risk", "alerts"}),

@@ -11,7 +11,6 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from mastertrade.core import metrics
 from mastertrade.core.throttling import (
     WriteRateThrottle,
     connection_settings,
@@ -19,6 +18,7 @@ from mastertrade.core.throttling import (
     counter_check,
 )
 from mastertrade.testing import free_port, stop_process, wait_for
+from observability import metrics
 
 
 @contextmanager

@@ -2,10 +2,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
-from mastertrade.factories import api_token_for
+from mastertrade.factories import token_client
 from risk.models import GoalAdjustment
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +103,7 @@ def test_other_users_goal_is_rejected(api, other_user):
 
 def test_at_most_three_queries_with_token_auth(user, django_assert_max_num_queries):
     goal = GoalFactory(owner=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client = token_client(user)
     with django_assert_max_num_queries(3):
         assert size(client, goal).status_code == 200
 

@@ -8,12 +8,11 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
 from goals.models import FinancialGoal, PeakReset
 from mastertrade.core import clock
-from mastertrade.core.tokens import api_token_create
+from mastertrade.factories import token_client
 from risk import services
 from risk.models import GoalAdjustment
 
@@ -136,9 +135,7 @@ def test_reach_probability_rises_as_progress_rises(api, django_capture_on_commit
 
 
 def test_sizing_costs_at_most_three_queries_with_the_optimal_policy(user):
-    _, key = api_token_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client = token_client(user)
     goal = GoalFactory(owner=user, goal_type="monthly_return", target_value=D("10"), sizing_policy="optimal")
     for _ in range(2):  # the first request may build the DP table; neither may query more
         with CaptureQueriesContext(connection) as ctx:

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from goals.factories import GoalFactory
-from mastertrade.factories import api_token_for
+from mastertrade.factories import token_client
 from strategies.factories import StrategyFactory
 from strategies.models import StrategyInstance, StrategySelection
 from strategies.selectors import strategy_performance_many
@@ -141,8 +140,7 @@ def test_recording_a_trade_invalidates_the_cache(api, user, django_capture_on_co
 def test_list_query_count_is_fixed(user, django_assert_max_num_queries):
     for s in StrategyFactory.create_batch(20, owner=user):
         closed_trade(s, "1", 1)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client = token_client(user)
     with django_assert_max_num_queries(4):
         assert client.get(URL).json()["count"] == 20
 
@@ -209,8 +207,7 @@ def test_other_users_goal_and_strategies(api, user, other_user, three):
 def test_select_fixed_queries(user, django_assert_max_num_queries):
     goal = GoalFactory(owner=user)
     StrategyFactory.create_batch(25, owner=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client = token_client(user)
     with django_assert_max_num_queries(5):
         assert client.post(SELECT, {"goal": goal.pk}, format="json").status_code == 200
 

@@ -192,7 +192,7 @@ def backup_metrics_text() -> str:
     """The backup series of /metrics (the same collector, without a database)."""
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from mastertrade.core.metrics import backup_metrics
+    from observability.metrics import backup_metrics
 
     class Collector:
         def collect(self):

@@ -44,9 +44,9 @@ def seeded(live_server_url):
     from django.db import connection
 
     from goals.factories import GoalFactory
-    from mastertrade.core.tokens import api_token_create
     from mastertrade.factories import UserFactory
     from strategies.factories import StrategyFactory
+    from tokens.services import api_token_create
 
     user = UserFactory(username="contract")
     user.set_password("contract-password-1")

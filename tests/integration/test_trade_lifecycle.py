@@ -6,19 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from mastertrade.celery import app
 from mastertrade.core import clock
-from mastertrade.factories import api_token_for
 from mastertrade.testing import wait_until
-
-
-@pytest.fixture
-def client(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
-    return c
 
 
 def ok(response, status=200):
@@ -31,9 +22,9 @@ def day(offset: int) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_open_close_moves_goal_sizing_and_selection(client, celery_worker_process):
+def test_open_close_moves_goal_sizing_and_selection(token_api, celery_worker_process):
     goal = ok(
-        client.post(
+        token_api.post(
             "/api/v1/goals/",
             {
                 "name": "Income this month",
@@ -50,14 +41,14 @@ def test_open_close_moves_goal_sizing_and_selection(client, celery_worker_proces
     assert goal["expected_pct"] == "66.67" and goal["status"] == "behind"  # 0 % two thirds into the period
     for strategy_id, kind, profile in (("mom", "momentum", "aggressive"), ("mr", "mean_reversion", "conservative")):
         body = {"strategy_id": strategy_id, "name": strategy_id, "strategy_type": kind, "risk_profile": profile}
-        ok(client.post("/api/v1/strategies/", body, format="json"), 201)
+        ok(token_api.post("/api/v1/strategies/", body, format="json"), 201)
 
     def size():
         body = {"goal": goal["id"], "base_position_size": "1000"}
-        return ok(client.post("/api/v1/risk/position-size/", body, format="json"))
+        return ok(token_api.post("/api/v1/risk/position-size/", body, format="json"))
 
     def select():
-        return ok(client.post("/api/v1/strategies/select/", {"goal": goal["id"]}, format="json"))
+        return ok(token_api.post("/api/v1/strategies/select/", {"goal": goal["id"]}, format="json"))
 
     behind = size()
     assert behind["stance"] == "aggressive" and Decimal(behind["adjustment_factor"]) > 1
@@ -65,7 +56,7 @@ def test_open_close_moves_goal_sizing_and_selection(client, celery_worker_proces
 
     # Open: recorded, linked, the goal does not move yet.
     opened = ok(
-        client.post(
+        token_api.post(
             "/api/v1/trades/",
             {
                 "goal": goal["id"],
@@ -82,40 +73,40 @@ def test_open_close_moves_goal_sizing_and_selection(client, celery_worker_proces
         201,
     )
     assert opened["status"] == "open" and opened["exit_price"] is None
-    assert ok(client.get(goal_url))["current_value"] == "0.0000"
+    assert ok(token_api.get(goal_url))["current_value"] == "0.0000"
 
     # Close: the P&L ((525 − 100) × 2 = 850) moves the goal in the same transaction.
     close_url = f"/api/v1/trades/{opened['id']}/close/"
-    closed = ok(client.post(close_url, {"exit_price": "525", "exit_time": f"{day(0)}T09:00:00Z"}, format="json"))
+    closed = ok(token_api.post(close_url, {"exit_price": "525", "exit_time": f"{day(0)}T09:00:00Z"}, format="json"))
     assert closed["status"] == "closed" and closed["profit_loss"] == "850.0000"
-    moved = ok(client.get(goal_url))
+    moved = ok(token_api.get(goal_url))
     assert moved["current_value"] == "850.0000" and moved["progress_pct"] == "85.00"
     assert moved["status"] == "on_track"  # 85 % against 66.67 % expected
-    history = ok(client.get(f"{goal_url}history/"))["results"]
+    history = ok(token_api.get(f"{goal_url}history/"))["results"]
     assert [(r["source"], r["current_value"]) for r in history] == [("trade", "850.0000")]
 
     # Idempotent close; other values are a conflict; a closed trade never reopens.
-    assert ok(client.post(close_url, {"exit_price": "525"}, format="json")) == closed
-    conflict = client.post(close_url, {"exit_price": "600"}, format="json")
+    assert ok(token_api.post(close_url, {"exit_price": "525"}, format="json")) == closed
+    conflict = token_api.post(close_url, {"exit_price": "600"}, format="json")
     assert conflict.status_code == 409 and conflict.json()["code"] == "trade_already_closed"
     retry_of_open = {k: opened[k] for k in ("symbol", "side", "quantity", "entry_price", "entry_time", "external_id")}
-    replay = client.post("/api/v1/trades/", {**retry_of_open, "goal": goal["id"], "strategy": "mom"}, format="json")
+    replay = token_api.post("/api/v1/trades/", {**retry_of_open, "goal": goal["id"], "strategy": "mom"}, format="json")
     assert replay.status_code == 200 and replay.json()["status"] == "closed"
-    assert ok(client.get(goal_url))["current_value"] == "850.0000"
+    assert ok(token_api.get(goal_url))["current_value"] == "850.0000"
 
     # Sizing and selection follow the new progress.
     near = size()
     assert near["stance"] == "conservative" and Decimal(near["adjustment_factor"]) < 1
     selection = select()
     assert selection["stance"] == "conservative" and selection["selected_strategy"] == "mr"
-    mom = ok(client.get("/api/v1/strategies/mom/"))["performance"]
+    mom = ok(token_api.get("/api/v1/strategies/mom/"))["performance"]
     assert mom["trades"] == 1 and mom["total_pnl"] == "850.0000"
 
     # The real worker snapshots the moved goal (wait on the row, not on time).
     app.send_task("goals.snapshot_goals")
 
     def periodic(url=goal_url):
-        return [r for r in ok(client.get(f"{url}history/"))["results"] if r["source"] == "periodic"]
+        return [r for r in ok(token_api.get(f"{url}history/"))["results"] if r["source"] == "periodic"]
 
     assert wait_until(lambda: len(periodic()) == 1, 30) is not None
     row = periodic()[0]
@@ -126,7 +117,7 @@ def test_open_close_moves_goal_sizing_and_selection(client, celery_worker_proces
     # (the solo worker runs them in order), so once the marker has its row, it is done.
     app.send_task("goals.snapshot_goals")
     marker = ok(
-        client.post(
+        token_api.post(
             "/api/v1/goals/", {"name": "marker", "goal_type": "monthly_income", "target_value": "1"}, format="json"
         ),
         201,

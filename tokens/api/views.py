@@ -5,44 +5,18 @@ password; `GET /api/v1/auth/tokens/` lists the caller's tokens and
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import READ_ERRORS, error
-from .errors import ApplicationError
-from .models import TOKEN_NAME_MAX_LENGTH, ApiToken
-from .schema import link, links_add
-from .serializers import StrictSerializer
-from .throttling import TokenRateThrottle
-from .tokens import api_token_create, api_token_revoke, api_tokens_for_user
+from mastertrade.core.api import READ_ERRORS, error
+from mastertrade.core.errors import ApplicationError
+from mastertrade.core.schema import link, links_add
+from mastertrade.core.throttling import TokenRateThrottle
+from tokens.services import api_token_create, api_token_revoke, api_tokens_for_user
 
-
-class CredentialsSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-    name = serializers.CharField(
-        max_length=TOKEN_NAME_MAX_LENGTH,
-        required=False,
-        default="default",
-        help_text="The device or program that will use the token (shown when listing tokens).",
-    )
-
-
-class IssuedTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown only this once.")
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    expiry = serializers.DateTimeField(allow_null=True, help_text="When the token stops working; null: never.")
-
-
-class TokenSerializer(serializers.ModelSerializer):
-    prefix = serializers.CharField(source="token_key", help_text="The token's first characters, to recognise it.")
-
-    class Meta:
-        model = ApiToken
-        fields = ["id", "name", "prefix", "created", "expiry"]
+from .serializers import CredentialsSerializer, IssuedTokenSerializer, TokenSerializer
 
 
 class ObtainToken(APIView):

@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from mastertrade.core import metrics
 from mastertrade.testing import START_TIMEOUT, free_port, stop_process, wait_for
+from observability import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 

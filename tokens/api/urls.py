@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .auth_api import ObtainToken, TokenDetail, TokenList
+from .views import ObtainToken, TokenDetail, TokenList
 
 urlpatterns = [
     path("token/", ObtainToken.as_view(), name="auth-token"),

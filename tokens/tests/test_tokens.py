@@ -8,16 +8,11 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from mastertrade.core.models import ApiToken
-from mastertrade.factories import api_token_for
+from mastertrade.factories import api_token_for, token_client
+from mastertrade.fastpath import token_memo
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def _obtain(anon, user, **extra):
@@ -33,7 +28,7 @@ def test_token_is_issued_with_expiry_and_name(anon, user, settings):
     body = response.json()
     assert body.keys() == {"token", "id", "name", "expiry"}
     assert body["name"] == "engine-1" and body["expiry"] is not None
-    assert _client(body["token"]).get("/api/v1/goals/").status_code == 200
+    assert token_client(key=body["token"]).get("/api/v1/goals/").status_code == 200
 
 
 def test_the_database_holds_no_usable_token(anon, user):
@@ -44,14 +39,14 @@ def test_the_database_holds_no_usable_token(anon, user):
     assert rows and not any(key in row for row in rows)
     # What a copy of the table gives away (the digest, the key prefix) does not authenticate.
     token = ApiToken.objects.get()
-    assert _client(token.digest).get("/api/v1/goals/").status_code == 401
-    assert _client(token.token_key).get("/api/v1/goals/").status_code == 401
+    assert token_client(key=token.digest).get("/api/v1/goals/").status_code == 401
+    assert token_client(key=token.token_key).get("/api/v1/goals/").status_code == 401
 
 
 def test_expired_token_stops_working(user):
     key = api_token_for(user)
     ApiToken.objects.filter(user=user).update(expiry=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    response = _client(key).get("/api/v1/goals/")
+    response = token_client(key=key).get("/api/v1/goals/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
 
@@ -64,7 +59,7 @@ def test_no_expiry_when_ttl_is_zero(anon, user, settings):
 def test_user_lists_and_revokes_own_tokens(user, other_user):
     phone, engine = api_token_for(user, name="phone"), api_token_for(user, name="engine")
     api_token_for(other_user, name="theirs")
-    client = _client(engine)
+    client = token_client(key=engine)
     listed = client.get("/api/v1/auth/tokens/").json()["results"]
     assert [t["name"] for t in listed] == ["engine", "phone"]
     assert all(set(t) == {"id", "name", "prefix", "created", "expiry"} for t in listed)
@@ -72,39 +67,45 @@ def test_user_lists_and_revokes_own_tokens(user, other_user):
     theirs = ApiToken.objects.get(user=other_user)
     assert client.delete(f"/api/v1/auth/tokens/{theirs.id}/").status_code == 404
     assert client.delete(f"/api/v1/auth/tokens/{listed[1]['id']}/").status_code == 204
-    assert _client(phone).get("/api/v1/goals/").status_code == 401
+    assert token_client(key=phone).get("/api/v1/goals/").status_code == 401
     assert client.get("/api/v1/goals/").status_code == 200  # the other device keeps working
     assert ApiToken.objects.filter(user=other_user).exists()
 
 
 def test_token_with_garbage_is_401_not_500(user):
     for garbage in ["x", "é" * 20, "0" * 200]:
-        assert _client(garbage).get("/api/v1/goals/").status_code == 401
+        assert token_client(key=garbage).get("/api/v1/goals/").status_code == 401
 
 
 def test_create_api_token_command(user):
     out = io.StringIO()
     call_command("create_api_token", user.username, "--name", "ops", stdout=out, stderr=io.StringIO())
     key = out.getvalue().strip()
-    assert _client(key).get("/api/v1/goals/").status_code == 200
+    assert token_client(key=key).get("/api/v1/goals/").status_code == 200
     assert ApiToken.objects.get(user=user).name == "ops"
 
 
 def test_staff_revoke_tokens_in_the_admin(admin_client, user):
+    """The token is used first, so this process remembers it (the memo, when on): the
+    admin's delete must make the very next request fail, not just a fresh lookup."""
     key = api_token_for(user, name="laptop")
     token = ApiToken.objects.get(user=user)
-    page = admin_client.get("/admin/core/apitoken/")
+    page = admin_client.get("/admin/tokens/apitoken/")
     assert page.status_code == 200 and "laptop" in page.content.decode()
     assert key not in page.content.decode()
-    client = _client(key)
-    assert client.get("/api/v1/goals/").status_code == 200  # used first: remembered by this process
-    assert admin_client.post(f"/admin/core/apitoken/{token.id}/delete/", {"post": "yes"}).status_code == 302
-    assert client.get("/api/v1/goals/").status_code == 401
+    client = token_client(key=key)
+    assert client.get("/api/v1/goals/").status_code == 200
+    if token_memo.enabled():
+        assert token_memo.recall(token.digest) is not None  # remembered: the next request skips the database
+    assert admin_client.post(f"/admin/tokens/apitoken/{token.id}/delete/", {"post": "yes"}).status_code == 302
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
+    response = client.get("/api/v1/goals/")
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
 
 
 def _used(user, name="default") -> APIClient:
     """A client whose token has just authenticated (so this process remembers it)."""
-    client = _client(api_token_for(user, name=name))
+    client = token_client(key=api_token_for(user, name=name))
     assert client.get("/api/v1/goals/").status_code == 200
     return client
 
@@ -120,7 +121,7 @@ def test_admin_bulk_delete_of_used_tokens_is_immediate(admin_client, user, other
     mine, theirs = _used(user), _used(other_user)
     ids = [str(pk) for pk in ApiToken.objects.values_list("id", flat=True)]
     response = admin_client.post(
-        "/admin/core/apitoken/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+        "/admin/tokens/apitoken/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
     )
     assert response.status_code == 302 and not ApiToken.objects.exists()
     assert mine.get("/api/v1/goals/").status_code == 401
@@ -151,7 +152,7 @@ def test_a_password_change_revokes_the_users_used_tokens(user, other_user):
 
 
 def test_purge_deletes_expired_tokens_only(user):
-    from mastertrade.core.tasks import purge_expired_tokens
+    from tokens.tasks import purge_expired_tokens
 
     api_token_for(user, name="live")
     api_token_for(user, name="old")
@@ -164,13 +165,12 @@ def test_purge_deletes_expired_tokens_only(user):
 def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
     """A token revoked by another process (here: straight in the database) stops working
     once this process's memory of it is API_TOKEN_CACHE_SECONDS old."""
-    from mastertrade.core import tokens
-
     settings.API_TOKEN_CACHE_SECONDS = 5
+    settings.FASTPATH_OFF = frozenset()  # the memo itself under test
     clock = [1000.0]
-    monkeypatch.setattr(tokens.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(token_memo.time, "monotonic", lambda: clock[0])
     key = api_token_for(user)
-    client = _client(key)
+    client = token_client(key=key)
     assert client.get("/api/v1/goals/").status_code == 200  # verified and remembered
     with connection.cursor() as cursor:  # another process's revocation: no signal here
         cursor.execute("DELETE FROM api_tokens")
@@ -181,15 +181,14 @@ def test_fast_path_bounds_revocation_elsewhere(user, settings, monkeypatch):
 
 
 def test_fast_path_still_checks_expiry_and_deactivation(user, settings, monkeypatch):
-    from mastertrade.core import tokens
-
     settings.API_TOKEN_CACHE_SECONDS = 5
+    settings.FASTPATH_OFF = frozenset()  # the memo itself under test
     clock = [1000.0]
-    monkeypatch.setattr(tokens.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(token_memo.time, "monotonic", lambda: clock[0])
     key = api_token_for(user)
-    client = _client(key)
+    client = token_client(key=key)
     assert client.get("/api/v1/goals/").status_code == 200
-    remembered = tokens._recall(ApiToken.objects.get(user=user).digest)
+    remembered = token_memo.recall(ApiToken.objects.get(user=user).digest)
     remembered.expiry = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # as if it had expired meanwhile
     assert client.get("/api/v1/goals/").status_code == 401
     remembered.expiry = None
@@ -202,14 +201,14 @@ def test_fast_path_still_checks_expiry_and_deactivation(user, settings, monkeypa
 def test_fast_path_off(user, settings):
     settings.API_TOKEN_CACHE_SECONDS = 0
     key = api_token_for(user)
-    client = _client(key)
+    client = token_client(key=key)
     assert client.get("/api/v1/goals/").status_code == 200
     ApiToken.objects.filter(user=user).delete()
     assert client.get("/api/v1/goals/").status_code == 401
 
 
 def test_each_request_gets_its_own_user_object(user):
-    from mastertrade.core.tokens import ApiTokenAuthentication
+    from tokens.authentication import ApiTokenAuthentication
 
     key = api_token_for(user).encode()
     first, _ = ApiTokenAuthentication().authenticate_credentials(key)
@@ -230,10 +229,8 @@ def test_digest_is_knoxs_hash():
 
     from knox.crypto import hash_token
 
-    from mastertrade.core.tokens import _digest
-
     for key in [secrets.token_hex(32) for _ in range(20)] + ["ümlaut-key-0123456789", "x" * 15]:
-        assert _digest(key) == hash_token(key)
+        assert token_memo.digest(key) == hash_token(key)
 
 
 @pytest.mark.parametrize(
@@ -256,7 +253,7 @@ def test_the_header_is_read_as_knox_reads_it(user, rf, header):
     from knox.auth import TokenAuthentication
     from rest_framework.request import Request
 
-    from mastertrade.core.tokens import ApiTokenAuthentication
+    from tokens.authentication import ApiTokenAuthentication
 
     key = api_token_for(user)
     extra = {} if header is None else {"HTTP_AUTHORIZATION": header.format(key=key)}
@@ -292,8 +289,8 @@ def test_a_token_revoked_here_stops_working_in_another_process_within_the_bound(
     import urllib.error
     import urllib.request
 
-    from mastertrade.core.tokens import api_token_revoke
     from mastertrade.testing import gunicorn_on_test_db, wait_for
+    from tokens.services import api_token_revoke
 
     def status(base: str, key: str) -> int:
         request = urllib.request.Request(f"{base}/api/v1/goals/", headers={"Authorization": f"Token {key}"})

@@ -38,7 +38,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from mastertrade.core import backups
-from mastertrade.core.health import check_redis
+from observability.health import check_redis
 
 logger = logging.getLogger(__name__)
 
