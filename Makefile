@@ -66,7 +66,7 @@ bench-calibration: venv
 clean: stop
 	rm -rf var "$$(scripts/stack.sh pg-root)"
 
-# Backups (pgBackRest; README "Operations", docs/runbook.md): make backup [TYPE=full|incr],
+# Backups (pgBackRest; README "Operations", docs/operations/runbook.md): make backup [TYPE=full|incr],
 # make backup-info, make backup-verify, make restore [TARGET_TIME="2026-11-25 14:03:00+00"].
 TYPE ?= incr
 TARGET_TIME ?=
