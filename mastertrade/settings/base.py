@@ -269,7 +269,7 @@ BACKUP_MAX_AGE_SECONDS = env_int("BACKUP_MAX_AGE_SECONDS", 7200)
 BACKUP_SCHEDULE_ENABLED = env_bool("BACKUP_SCHEDULE_ENABLED", True)
 BACKUP_FULL_TIME = env("BACKUP_FULL_TIME", "02:30")
 BACKUP_INCR_MINUTE = env_int("BACKUP_INCR_MINUTE", 0)
-# --- Alerts (alerts app; README "Alerts")
+# --- Alerts (alerts app; docs/alerts.md)
 # Fernet key(s) for channel secrets at rest, comma-separated (the first encrypts; all
 # decrypt, for rotation). local/test derive one from SECRET_KEY; production requires it.
 ALERTS_ENCRYPTION_KEYS = env_list("ALERTS_ENCRYPTION_KEY")

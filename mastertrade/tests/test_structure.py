@@ -1,4 +1,4 @@
-"""Dependencies point one way (DESIGN.md): core imports no app; goals imports no other
+"""Dependencies point one way (docs/architecture.md): core imports no app; goals imports no other
 app; strategies never imports trades (trades depends on strategies: a trade names the
 strategy that made it); nothing imports risk."""
 
