@@ -40,7 +40,7 @@ status:
 lint: venv
 	$(VENV)/bin/ruff check .
 
-# Benchmarks (README, "Benchmarks"): make bench-snapshots BENCH_ARGS="--goals 100000".
+# Benchmarks (docs/performance.md): make bench-snapshots BENCH_ARGS="--goals 100000".
 # bench-api drives a running server: `API_THROTTLE_WRITE=1000000/minute make run` in another terminal.
 BENCH_ARGS ?=
 
@@ -51,7 +51,7 @@ bench-snapshots: venv
 bench-api: venv
 	$(PY) bench/api.py $(BENCH_ARGS)
 
-# A trading engine's day against a running server (README, "Benchmarks").
+# A trading engine's day against a running server (docs/performance.md).
 bench-day: venv
 	$(PY) bench/day.py $(BENCH_ARGS)
 
@@ -66,7 +66,7 @@ bench-calibration: venv
 clean: stop
 	rm -rf var "$$(scripts/stack.sh pg-root)"
 
-# Backups (pgBackRest; README "Operations", docs/runbook.md): make backup [TYPE=full|incr],
+# Backups (pgBackRest; docs/operations/backups.md, docs/operations/runbook.md): make backup [TYPE=full|incr],
 # make backup-info, make backup-verify, make restore [TARGET_TIME="2026-11-25 14:03:00+00"].
 TYPE ?= incr
 TARGET_TIME ?=

@@ -3,7 +3,7 @@
 
 The record is the goal's closed trades as per-trade returns r (P&L / capital at stake)
 and their frequency λ (trades per trading day). Annualised, the data say
-μ_data = 252 λ r̄ and σ²_data = 252 λ · mean(r²). The priors (documented in the README):
+μ_data = 252 λ r̄ and σ²_data = 252 λ · mean(r²). The priors (documented in docs/decisions.md):
 
 - σ: PRIOR_SIGMA with the weight of PRIOR_SIGMA_TRADES trades:
   σ̂² = (n σ²_data + n0 σ0²) / (n + n0). With no trades σ̂ = σ0.

@@ -9,8 +9,8 @@ thousands of paths at once) call. Policies (`settings.policy`):
   {0} ∪ [min_factor, max_factor] that maximises P(reach) under the reference model with
   the goal's μ, σ estimates. No drawdown guard (the DP maximises P(reach) only); it may
   stand aside (factor 0, stance `paused`). Opt-in per goal (`sizing_policy = optimal`).
-- `default`:  the contract-keeping policy, built on the same DP (reasoning in the README,
-  "Sizing policy"):
+- `default`:  the contract-keeping policy, built on the same DP (reasoning in docs/decisions.md,
+  "Position sizing"):
     1. base: the best factor map that is continuous in progress (no two progress values
        one point apart more than SLOPE_PER_POINT apart) over the default's own action
        set [min_factor, max_factor] (no 0), for the goal's μ, σ, target return g and
@@ -21,8 +21,9 @@ thousands of paths at once) call. Policies (`settings.policy`):
        deep loss, and one that can no longer be reached is sized to stay above the loss
        line (or, below it, to get back above it, within the drawdown guard);
        without a deadline (or without a usable g): the fixed band shape below;
-    2. the contract table (DESIGN.md) for a goal just created: bounds by progress that fade
-       out linearly over the first CONTRACT_FADE_PCT % of the period;
+    2. the contract table (docs/architecture.md, "The sizing contract") for a goal just
+       created: bounds by progress that fade out linearly over the first
+       CONTRACT_FADE_PCT % of the period;
     3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
        the deadline nothing sizes up;
     4. achieved (progress ≥ 100 %): `on_achieved = pause` (the default) → 0, stance
@@ -165,7 +166,7 @@ def _band_shape(p, m, big_m):
 
 
 def _contract_bounds(p, m, big_m):
-    """Lower/upper bounds for a goal just created (DESIGN.md contract table), Lipschitz
+    """Lower/upper bounds for a goal just created (docs/architecture.md, the sizing contract's table), Lipschitz
     in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %, 0.9–1.1 at 40–50 %, ≤ 1 at 80 %,
     < 1 from 85 %."""
     s = SLOPE_PER_POINT * 0.9

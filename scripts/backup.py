@@ -36,7 +36,7 @@ STACK = str(ROOT / "scripts" / "stack.sh")
 VAR = Path(os.environ.get("STACK_VAR") or ROOT / "var")
 STANZA = "mastertrade"
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
-RUNBOOK = "docs/runbook.md"
+RUNBOOK = "docs/operations/runbook.md"
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BUSY = 1, 2, 75
 

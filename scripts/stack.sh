@@ -179,7 +179,7 @@ start_postgres() {
     # Never paper over a lost cluster with an empty one while backups of it exist.
     if [ -f "$root/pgbackrest/repo/backup/$BACKUP_STANZA/backup.info" ] && [ -z "${STACK_ALLOW_EMPTY_CLUSTER:-}" ] \
       && grep -q '"backup-timestamp-stop"\|^[0-9]\{8\}-[0-9]\{6\}F=' "$root/pgbackrest/repo/backup/$BACKUP_STANZA/backup.info"; then
-      die "the cluster's data folder $data is gone but backups of it exist: restore it with \`make restore\` (docs/runbook.md#restore-latest), or delete $root to start empty"
+      die "the cluster's data folder $data is gone but backups of it exist: restore it with \`make restore\` (docs/operations/runbook.md#restore-latest), or delete $root to start empty"
     fi
     log "initialising a PostgreSQL cluster in $data"
     local pwfile="$root/.pw"

@@ -1,4 +1,4 @@
-"""The container stack (docker-compose.yml, Dockerfile) says what DESIGN.md says.
+"""The container stack (docker-compose.yml, Dockerfile) says what docs/architecture.md says.
 
 Plain parsing tests: no database, no Docker engine. Run on their own with
 `.venv/bin/python -m pytest tests/test_compose.py -p no:django -q`.

@@ -29,7 +29,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # The hot path's switchable pieces (mastertrade/fastpath): a comma-separated list, or "all".
 FASTPATH_OFF = parse_off(env("FASTPATH_OFF"))
-# Rotation (docs/runbook.md#rotate-django_secret_key): the previous keys, comma-separated, still
+# Rotation (docs/operations/runbook.md#rotate-django_secret_key): the previous keys, comma-separated, still
 # verify sessions and signed values while they expire; new ones are signed with SECRET_KEY.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -259,7 +259,7 @@ METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n, strict=False)) for n in 
 # shares PROMETHEUS_MULTIPROC_DIR with the web instead).
 WORKER_METRICS_PORT = int(env("CELERY_METRICS_PORT") or 0)
 
-# --- Backups (pgBackRest; scripts/backup.py, docs/runbook.md). Each backup run writes a
+# --- Backups (pgBackRest; scripts/backup.py, docs/operations/runbook.md). Each backup run writes a
 # status file here; /metrics and /health/ read them.
 BACKUP_STATUS_DIR = env("BACKUP_STATUS_DIR", str(BASE_DIR / "var" / "backup-status"))
 # /health/ says "stale" when the newest successful backup is older than this (hourly
@@ -271,7 +271,7 @@ BACKUP_MAX_AGE_SECONDS = env_int("BACKUP_MAX_AGE_SECONDS", 7200)
 BACKUP_SCHEDULE_ENABLED = env_bool("BACKUP_SCHEDULE_ENABLED", True)
 BACKUP_FULL_TIME = env("BACKUP_FULL_TIME", "02:30")
 BACKUP_INCR_MINUTE = env_int("BACKUP_INCR_MINUTE", 0)
-# --- Alerts (alerts app; README "Alerts")
+# --- Alerts (alerts app; docs/alerts.md)
 # Fernet key(s) for channel secrets at rest, comma-separated (the first encrypts; all
 # decrypt, for rotation). local/test derive one from SECRET_KEY; production requires it.
 ALERTS_ENCRYPTION_KEYS = env_list("ALERTS_ENCRYPTION_KEY")

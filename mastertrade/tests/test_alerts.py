@@ -16,7 +16,7 @@ from observability.tests.test_dashboards import _exported, metric_names
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "ops" / "prometheus"
 ALERTMANAGER = ROOT / "ops" / "alertmanager"
-RUNBOOK = ROOT / "docs" / "runbook.md"
+RUNBOOK = ROOT / "docs" / "operations" / "runbook.md"
 # Series from the exporters docker-compose.yml runs (pgbouncer-exporter, redis_exporter for
 # the broker) and from Prometheus itself.
 EXPORTER_SERIES = {
@@ -74,14 +74,14 @@ def test_the_issue_alerts_exist_with_severity_summary_and_runbook():
     for rule in rules():
         assert rule["labels"]["severity"] in {"critical", "warning"}, rule["alert"]
         assert rule["annotations"]["summary"], rule["alert"]
-        assert rule["annotations"]["runbook_url"].startswith("docs/runbook.md#"), rule["alert"]
+        assert rule["annotations"]["runbook_url"].startswith("docs/operations/runbook.md#"), rule["alert"]
 
 
 def test_every_runbook_url_points_to_a_section_of_the_runbook():
     anchors = github_anchors(RUNBOOK.read_text())
     for rule in rules():
         anchor = rule["annotations"]["runbook_url"].split("#", 1)[1]
-        assert anchor in anchors, f"{rule['alert']}: no section #{anchor} in docs/runbook.md"
+        assert anchor in anchors, f"{rule['alert']}: no section #{anchor} in docs/operations/runbook.md"
 
 
 def test_every_alert_has_a_unit_test():

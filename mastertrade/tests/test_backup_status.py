@@ -1,6 +1,6 @@
 """What backups report about themselves: /health/ says how old the newest backup is (never a
 503 for that alone), /metrics carries the last runs; and a DJANGO_SECRET_KEY rotation with
-fallbacks keeps signed values valid (docs/runbook.md)."""
+fallbacks keeps signed values valid (docs/operations/runbook.md)."""
 
 import json
 import time

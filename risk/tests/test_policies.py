@@ -1,4 +1,4 @@
-"""The sizing policies: the contract (DESIGN.md), bounds, continuity, the deadline, reasons."""
+"""The sizing policies: the contract (docs/architecture.md), bounds, continuity, the deadline, reasons."""
 
 import math
 import sys

@@ -340,7 +340,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
         for thread in threads:
             thread.join(timeout=30)
 
-    # The runbook's procedure (docs/runbook.md#restore-latest): make restore.
+    # The runbook's procedure (docs/operations/runbook.md#restore-latest): make restore.
     result = drill.make("restore")
     assert "restore finished" in result.stdout, result.stdout
     assert "started the app again (web)" in result.stdout

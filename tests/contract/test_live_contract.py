@@ -113,7 +113,7 @@ def schemathesis_run(base: str, token: str, seed: int, cwd: Path, *selection: st
 def run_dir(seed: int, name: str) -> Path:
     """var/contract/<seed>-<name>/: the run's log, its VCR cassette and (under
     .schemathesis/) the crash files of its failures, emptied before each run and kept
-    after it, so `st replay` run there replays exactly the failing cases (README)."""
+    after it, so `st replay` run there replays exactly the failing cases (docs/testing.md)."""
     directory = ROOT / "var" / "contract" / f"{seed}-{name}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
