@@ -26,7 +26,9 @@ def setup_periodic_tasks(sender, **kwargs):
         name="snapshot goals (GOAL_SNAPSHOT_INTERVAL_SECONDS)",
     )
     # Beat → worker heartbeat: the "worker or beat silent" alert watches it.
-    sender.add_periodic_task(60.0, sender.signature("core.heartbeat"), name="heartbeat (beat and workers alive)")
+    sender.add_periodic_task(
+        60.0, sender.signature("observability.heartbeat"), name="heartbeat (beat and workers alive)"
+    )
     # Expired API tokens no longer authenticate; the purge deletes their rows.
     sender.add_periodic_task(
         crontab(minute=17), sender.signature("tokens.purge_expired"), name="purge expired API tokens (hourly)"
@@ -38,12 +40,12 @@ def setup_periodic_tasks(sender, **kwargs):
         hour, minute = (int(part) for part in settings.BACKUP_FULL_TIME.split(":"))
         sender.add_periodic_task(
             crontab(hour=hour, minute=minute),
-            sender.signature("core.backup", args=("full",)),
+            sender.signature("observability.backup", args=("full",)),
             name="full backup (daily)",
         )
         sender.add_periodic_task(
             crontab(minute=settings.BACKUP_INCR_MINUTE),
-            sender.signature("core.backup", args=("incr",)),
+            sender.signature("observability.backup", args=("incr",)),
             name="incremental backup (hourly)",
         )
     # Alerts: heartbeat, data down, time-based goal rules, escalations due, stuck deliveries.

@@ -12,7 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from mastertrade.core import throttling
-from mastertrade.core.backups import backup_freshness
+
+from .backups import backup_freshness
 
 
 def _check_database() -> bool:

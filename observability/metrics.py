@@ -37,8 +37,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from mastertrade.core import backups
 from observability.health import check_redis
+
+from . import backups
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +80,6 @@ HEARTBEAT = Gauge(
     multiprocess_mode="max",
 )
 CELERY_TASKS = Counter("mastertrade_celery_tasks", "Celery tasks finished, by task name and state.", ["task", "state"])
-THROTTLE_UNAVAILABLE = Counter(
-    "mastertrade_throttle_unavailable",
-    "Requests the throttles let through uncounted: the cache Redis could not count them.",
-)
 CELERY_FAILURES = Counter("mastertrade_celery_task_failures", "Celery tasks that raised, by task name.", ["task"])
 
 # Every bounded series exists from the start (at 0), so rates and dashboards have data.
@@ -123,11 +120,6 @@ def record_snapshot_run(*, rows: int, seconds: float, ok: bool) -> None:
     if ok:
         SNAPSHOT_ROWS.inc(rows)
         SNAPSHOT_LAST_SUCCESS.set(time.time())
-
-
-def record_throttle_unavailable() -> None:
-    """A request let through uncounted (the throttle could not reach the cache Redis)."""
-    THROTTLE_UNAVAILABLE.inc()
 
 
 def record_heartbeat(now: float) -> None:
@@ -176,7 +168,7 @@ _goal_counts_source = None
 
 def goal_counts_source(func):
     """Register `func() -> {(status, state): number of goals}`, the goals metric's query.
-    The goals app registers it (core imports no app); unregistered, the metric is empty."""
+    The goals app registers it (observability imports no domain app); unregistered, the metric is empty."""
     global _goal_counts_source
     _goal_counts_source = func
     return func

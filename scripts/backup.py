@@ -14,7 +14,7 @@ Exit codes: 0 done; 1 failed (backup, verification or restore; the message says 
 2 bad input (nothing touched); 75 another backup is running (nothing done).
 
 Every backup and verify run writes <BACKUP_STATUS_DIR>/<type>.json, which /metrics and
-/health/ read (mastertrade/core/backups.py).
+/health/ read (observability/backups.py).
 """
 
 import argparse

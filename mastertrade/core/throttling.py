@@ -31,9 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.checks import Error
 from django.core.exceptions import ImproperlyConfigured
+from prometheus_client import Counter
 from rest_framework.throttling import BaseThrottle
-
-from observability import metrics
 
 logger = logging.getLogger(__name__)
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -104,6 +103,11 @@ class TokenRateThrottle(WindowThrottle):
 # --- When the counter cannot count: a metric per request, the log once per incident.
 _failing = threading.Event()
 _transition = threading.Lock()
+# Counted where it happens; /metrics exports it with every other series (observability).
+UNCOUNTED = Counter(
+    "mastertrade_throttle_unavailable",
+    "Requests the throttles let through uncounted: the cache Redis could not count them.",
+)
 
 
 def count_in_window(key: str, *, expire_seconds: int) -> int | None:
@@ -111,7 +115,7 @@ def count_in_window(key: str, *, expire_seconds: int) -> int | None:
     try:
         count = counter().incr(key, expire_seconds=expire_seconds)
     except Exception as exc:  # noqa: BLE001 - the cache is never a dependency: allowed, but said
-        metrics.record_throttle_unavailable()
+        UNCOUNTED.inc()
         if not _failing.is_set():
             with _transition:
                 if not _failing.is_set():

@@ -1,6 +1,6 @@
 """The documentation holds together: every link between the README and docs/ reaches a
 file and a heading, every environment variable is documented, each fast-path piece has
-its decision record, the README stays short, and nothing cites a design page the
+its decision record, every file they name exists, the README stays short, and nothing cites a design page the
 repository doesn't have."""
 
 import re
@@ -28,6 +28,19 @@ def test_every_relative_link_reaches_a_file_and_its_heading():
             elif anchor and resolved.is_file() and anchor not in github_anchors(resolved.read_text()):
                 broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
     assert broken == []
+
+
+def test_every_file_the_docs_name_exists():
+    """A path in backticks (`risk/dp.py`, `tests/test_structure.py::name`) names a file that
+    is there: a move that forgets the docs fails here."""
+    path = re.compile(r"`([a-z_][\w.-]*/[\w/.-]+\.(?:py|yml|yaml|sh|md|toml|json|conf|ini))(?:::\w+)?`")
+    missing = [
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in PAGES
+        for name in path.findall(page.read_text())
+        if not (ROOT / name).exists()
+    ]
+    assert missing == []
 
 
 def test_every_environment_variable_is_documented():

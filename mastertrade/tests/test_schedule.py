@@ -9,11 +9,11 @@ from mastertrade.celery import app
 def test_beat_sends_the_heartbeat_and_the_backups():
     app.finalize(auto=True)  # runs on_after_finalize, which fills the schedule
     schedule = app.conf.beat_schedule
-    assert schedule["heartbeat (beat and workers alive)"]["task"] == "core.heartbeat"
+    assert schedule["heartbeat (beat and workers alive)"]["task"] == "observability.heartbeat"
     assert schedule["heartbeat (beat and workers alive)"]["schedule"] == 60.0
     full, incr = schedule["full backup (daily)"], schedule["incremental backup (hourly)"]
-    assert (full["task"], full["args"]) == ("core.backup", ("full",))
-    assert (incr["task"], incr["args"]) == ("core.backup", ("incr",))
+    assert (full["task"], full["args"]) == ("observability.backup", ("full",))
+    assert (incr["task"], incr["args"]) == ("observability.backup", ("incr",))
     assert full["schedule"] == crontab(hour=2, minute=30)
     assert incr["schedule"] == crontab(minute=0)
 

@@ -12,13 +12,13 @@ import redis
 from django.core.cache import cache
 
 from mastertrade.core.throttling import (
+    UNCOUNTED,
     WriteRateThrottle,
     connection_settings,
     counter,
     counter_check,
 )
 from mastertrade.testing import free_port, stop_process, wait_for
-from observability import metrics
 
 
 @contextmanager
@@ -55,7 +55,7 @@ def _use_cache(settings, location: str, **options) -> None:
 
 
 def _unavailable_total() -> float:
-    return metrics.THROTTLE_UNAVAILABLE._value.get()
+    return UNCOUNTED._value.get()
 
 
 def test_cannot_count_is_a_metric_health_degraded_and_one_log_line_per_incident(settings, user, anon, caplog, db):

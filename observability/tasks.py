@@ -1,4 +1,4 @@
-"""Plumbing tasks: the local stack's backups, the beat heartbeat."""
+"""The operator's tasks: the local stack's backups, the beat heartbeat."""
 
 import subprocess
 import time
@@ -6,7 +6,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from observability import metrics
+from . import metrics
 
 BACKUP_BUSY = 75  # scripts/backup.py: another backup is running, nothing done
 
@@ -16,7 +16,7 @@ class BackupBusy(Exception):
 
 
 @shared_task(
-    name="core.backup",
+    name="observability.backup",
     acks_late=True,
     autoretry_for=(BackupBusy,),
     retry_backoff=300,
@@ -42,7 +42,7 @@ def backup(kind: str) -> int:
     return result.returncode
 
 
-@shared_task(name="core.heartbeat", ignore_result=True, expires=120)
+@shared_task(name="observability.heartbeat", ignore_result=True, expires=120)
 def heartbeat() -> None:
     """Sent by beat every minute, run by a worker: a stale heartbeat means beat or every worker is silent."""
     metrics.record_heartbeat(time.time())
