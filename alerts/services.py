@@ -683,7 +683,7 @@ def goal_evaluate(*, goal_id: int, now: dt.datetime | None = None) -> int:
     """Evaluate every goal rule of the goal's owner for this goal. Returns the
     notifications touched."""
     from goals.models import FinancialGoal
-    from risk.services import goal_guard_drawdown_pct
+    from risk.inputs import goal_guard_drawdown_pct
 
     from .kinds import GOAL_RULE_KINDS
 
