@@ -142,14 +142,22 @@ def test_scalar_entry_point_and_vectorised_core_agree():
         assert [D(repr(float(v))).quantize(D("0.0001")) for v in f] == scalar
 
 
-def test_a_remembered_decision_is_the_same_decision_and_keeps_its_inputs_wording():
-    """decide() is remembered per exact inputs: asking again gives the same answer, and
-    equal numbers written differently are not mixed up in the reason."""
-    s, outlook = SizingSettings(), policies.Outlook(0.2, 0.4, 0.1, 21)
-    first = decide(SizingInputs(D("30.5"), D("40"), D("1"), s, outlook))
-    again = decide(SizingInputs(D("30.5"), D("40"), D("1"), s, outlook))
-    other = decide(SizingInputs(D("30.50"), D("40"), D("1"), s, outlook))
-    assert again == first
+def test_a_remembered_decision_is_not_computed_again_and_keeps_its_inputs_wording(monkeypatch):
+    """decide() remembers its answers per exact inputs: the same inputs again are answered
+    without the numpy core (the goal's values recorded beside them are not part of the
+    key), with the same answer; equal numbers written differently are computed on their
+    own, so the reason keeps their wording; `remembered=False` computes afresh."""
+    computed = []
+    real = policies.factors
+    monkeypatch.setattr(policies, "factors", lambda inputs: computed.append(inputs.progress_pct) or real(inputs))
+    policies._remembered.cache_clear()
+    inputs = SizingInputs(D("30.5"), D("40"), D("1"), SizingSettings(), Outlook(0.2, 0.4, 0.1, 21), D("3.05"))
+    first = decide(inputs)
+    again = decide(replace(inputs, current_value=D("3.0500"), days_since_peak=D("0.25")))
+    other = decide(replace(inputs, progress_pct=D("30.50")))
+    afresh = decide(inputs, remembered=False)
+    assert computed == [30.5, 30.5, 30.5]  # first, other and afresh: `again` came from memory
+    assert again == first == afresh
     assert "Progress 30.5% " in first.reason and "Progress 30.50% " in other.reason
     assert other.factor == first.factor
 
