@@ -21,7 +21,8 @@ thousands of paths at once) call. Policies (`settings.policy`):
        deep loss, and one that can no longer be reached is sized to stay above the loss
        line (or, below it, to get back above it, within the drawdown guard);
        without a deadline (or without a usable g): the fixed band shape below;
-    2. the contract table (DESIGN.md) for a goal just created: bounds by progress that fade
+    2. the contract table (docs/architecture.md, "The sizing contract") for a goal just
+       created: bounds by progress that fade
        out linearly over the first CONTRACT_FADE_PCT % of the period;
     3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
        the deadline nothing sizes up;
@@ -187,9 +188,9 @@ def _band_shape(p, m, big_m):
 
 
 def _contract_bounds(p, m, big_m):
-    """Lower/upper bounds for a goal just created (DESIGN.md contract table), Lipschitz
-    in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %, 0.9–1.1 at 40–50 %, ≤ 1 at 80 %,
-    < 1 from 85 %."""
+    """Lower/upper bounds for a goal just created (the contract table, docs/architecture.md
+    "The sizing contract"), Lipschitz in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %,
+    0.9–1.1 at 40–50 %, ≤ 1 at 80 %, < 1 from 85 %."""
     s = SLOPE_PER_POINT * 0.9
     lo_end = 50 + max(0.9 - m, 0) / s
     lo = np.interp(p, [25, 40, 50, max(lo_end, 50.001)], [1.0, 0.9, 0.9, min(m, 0.9)])

@@ -1,4 +1,5 @@
-"""The sizing policies: the contract (DESIGN.md), bounds, continuity, the deadline, reasons."""
+"""The sizing policies: the contract (docs/architecture.md, "The sizing contract"), bounds,
+continuity, the deadline, reasons."""
 
 import math
 import sys
