@@ -55,13 +55,12 @@ def settings_held_by(source, *, policy: str) -> policies.SizingSettings:
 
 def inputs_record(inputs: policies.SizingInputs) -> dict:
     """The inputs as the audit row's fields (risk.models.GoalAdjustment)."""
-    o = inputs.outlook
-    return {
-        **{name: getattr(inputs, name) for name in _RECORDED},
-        **{name: getattr(inputs.settings, name) for name in _SETTING_NAMES},
-        "policy_version": policies.POLICY_VERSIONS[inputs.settings.policy],
-        **{column: None if o is None else getattr(o, name) for name, column in _OUTLOOK_COLUMNS},
-    }
+    record = vars(inputs) | vars(inputs.settings)  # a new dict: each field under its own name
+    del record["settings"], record["outlook"]
+    record["policy_version"] = policies.POLICY_VERSIONS[inputs.settings.policy]
+    outlook = inputs.outlook
+    record.update((column, None if outlook is None else getattr(outlook, name)) for name, column in _OUTLOOK_COLUMNS)
+    return record
 
 
 def inputs_from_record(row) -> policies.SizingInputs:
