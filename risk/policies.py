@@ -22,8 +22,8 @@ thousands of paths at once) call. Policies (`settings.policy`):
        line (or, below it, to get back above it, within the drawdown guard);
        without a deadline (or without a usable g): the fixed band shape below;
     2. the contract table (docs/architecture.md, "The sizing contract") for a goal just
-       created: bounds by progress that fade out linearly over the first
-       CONTRACT_FADE_PCT % of the period;
+       created: bounds by progress that fade
+       out linearly over the first CONTRACT_FADE_PCT % of the period;
     3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
        the deadline nothing sizes up;
     4. achieved (progress ≥ 100 %): `on_achieved = pause` (the default) → 0, stance
@@ -106,6 +106,28 @@ class Outlook:
 
 
 @dataclass(frozen=True)
+class SizingInputs:
+    """Everything a sizing decision depends on, gathered once (`risk.inputs.sizing_inputs`)
+    or read back from its audit row (`risk.inputs.inputs_from_record`). The policy reads
+    the first five; the goal's values after them explain those and are recorded with the
+    decision.
+
+    Numbers are Decimals for one decision (`decide`), or float arrays with one value per
+    path in the simulator (`factors`)."""
+
+    progress_pct: Decimal
+    expected_pct: Decimal | None  # None without a deadline
+    drawdown_pct: Decimal  # what the guard acts on (`guard_drawdown`), not the raw fall from the peak
+    settings: SizingSettings
+    outlook: Outlook | None = None
+    current_value: Decimal | None = None
+    target_value: Decimal | None = None
+    peak_value: Decimal | None = None
+    days_since_peak: Decimal | None = None
+    reach_probability: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class SizingDecision:
     factor: Decimal
     stance: str
@@ -166,9 +188,9 @@ def _band_shape(p, m, big_m):
 
 
 def _contract_bounds(p, m, big_m):
-    """Lower/upper bounds for a goal just created (docs/architecture.md, the sizing contract's table), Lipschitz
-    in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %, 0.9–1.1 at 40–50 %, ≤ 1 at 80 %,
-    < 1 from 85 %."""
+    """Lower/upper bounds for a goal just created (the contract table, docs/architecture.md
+    "The sizing contract"), Lipschitz in p (≤ SLOPE_PER_POINT per point): ≥ 1 up to 25 %,
+    0.9–1.1 at 40–50 %, ≤ 1 at 80 %, < 1 from 85 %."""
     s = SLOPE_PER_POINT * 0.9
     lo_end = 50 + max(0.9 - m, 0) / s
     lo = np.interp(p, [25, 40, 50, max(lo_end, 50.001)], [1.0, 0.9, 0.9, min(m, 0.9)])
@@ -214,13 +236,14 @@ def _curve_at(curves: np.ndarray, k, p):
     return curves[k, i] * (1 - w) + curves[k, i + 1] * w
 
 
-def factors(*, progress_pct, expected_pct, drawdown_pct, settings: SizingSettings, outlook: Outlook | None = None):
+def factors(inputs: SizingInputs):
     """Factors and reason codes for arrays of (progress %, expected % or NaN, guard
     drawdown %). The one implementation of every sizing policy."""
+    settings, outlook = inputs.settings, inputs.outlook
     p, e, dd = np.broadcast_arrays(
-        np.asarray(progress_pct, dtype=float),
-        np.asarray(np.nan if expected_pct is None else expected_pct, dtype=float),
-        np.asarray(drawdown_pct, dtype=float),
+        np.asarray(inputs.progress_pct, dtype=float),
+        np.asarray(np.nan if inputs.expected_pct is None else inputs.expected_pct, dtype=float),
+        np.asarray(inputs.drawdown_pct, dtype=float),
     )
     m, big_m, limit = float(settings.min_factor), float(settings.max_factor), float(settings.max_drawdown_pct)
     if settings.policy == POLICY_CONSTANT:
@@ -338,38 +361,41 @@ def _why(code: int, factor: Decimal, settings: SizingSettings, outlook: Outlook 
     return text
 
 
-def decide(
-    *,
-    progress_pct: Decimal,
-    expected_pct: Decimal | None,
-    drawdown_pct: Decimal,
-    settings: SizingSettings,
-    outlook: Outlook | None = None,
-) -> SizingDecision:
-    """The sizing decision for a goal at `progress_pct` (pace `expected_pct`, None without
-    a deadline) with the guard drawdown `drawdown_pct` (see `guard_drawdown`).
+def decide(inputs: SizingInputs, *, remembered: bool = True) -> SizingDecision:
+    """The sizing decision for a goal at `inputs.progress_pct` (pace `expected_pct`, None
+    without a deadline) with the guard drawdown `drawdown_pct` (see `guard_drawdown`).
 
     A pure function of its inputs, so each process remembers the last DECISIONS_KEPT
     answers: between two fills a trading engine asks again and again with the same
     inputs (they are quantized: progress, pace and drawdown to the cent of a percent,
     days since the peak to a hundredth of a day), and the numpy core costs more for one
     point than everything else the decision does. The key is each input's repr, so
-    equal numbers written differently (1.0, 1.00) keep their own wording."""
-    exact = (repr(progress_pct), repr(expected_pct), repr(drawdown_pct), repr(settings), repr(outlook))
-    return _decide(exact, progress_pct, expected_pct, drawdown_pct, settings, outlook)
+    equal numbers written differently (1.0, 1.00) keep their own wording. The goal's
+    values recorded beside the inputs are not part of the key. `remembered=False`
+    computes afresh (the replay checks the computation, not the memory)."""
+    args = (inputs.progress_pct, inputs.expected_pct, inputs.drawdown_pct, inputs.settings, inputs.outlook)
+    if not remembered:
+        return _compute(*args)
+    return _remembered(tuple(map(repr, args)), *args)
 
 
 DECISIONS_KEPT = 4096
 
 
 @lru_cache(maxsize=DECISIONS_KEPT)
-def _decide(_exact, progress_pct, expected_pct, drawdown_pct, settings, outlook) -> SizingDecision:
+def _remembered(_exact, *args) -> SizingDecision:
+    return _compute(*args)
+
+
+def _compute(progress_pct, expected_pct, drawdown_pct, settings, outlook) -> SizingDecision:
     f, code = factors(
-        progress_pct=float(progress_pct),
-        expected_pct=None if expected_pct is None else float(expected_pct),
-        drawdown_pct=float(drawdown_pct),
-        settings=settings,
-        outlook=outlook,
+        SizingInputs(
+            progress_pct=float(progress_pct),
+            expected_pct=None if expected_pct is None else float(expected_pct),
+            drawdown_pct=float(drawdown_pct),
+            settings=settings,
+            outlook=outlook,
+        )
     )
     factor = quantize(Decimal(repr(float(f))), FACTOR[1])
     code = int(code)

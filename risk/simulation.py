@@ -1,10 +1,11 @@
 """Monte Carlo of a goal under a sizing policy (pure numpy; no database, no clock).
 
 Each simulated day every path asks `risk.policies.factors` — the same function the API's
-`decide` wraps — for its factor, from the same inputs the service computes: the goal's
-progress (per goal type, via the goal's own values), the elapsed share of the period and
-the guard drawdown against the capital at stake. Then the day's return moves the
-capital X by that factor, under either
+`decide` wraps — for its factor, from a `policies.SizingInputs` of arrays (one value per
+path) holding what the API's inputs hold: the goal's progress (per goal type, via the
+goal's own values), the elapsed share of the period and the guard drawdown against the
+capital at stake (a real goal's starting point: `risk.inputs.goal_spec`). Then the day's
+return moves the capital X by that factor, under either
 
 - the reference model (`model_increments`): d ln X = (fμ − ½f²σ²)dt + fσ dW, dt = 1/252;
 - a bootstrap of the user's closed trades (`bootstrap_increments`): per day a Poisson
@@ -153,11 +154,13 @@ def simulate(
         newly = (reached_day < 0) & (p >= 100) & live
         reached_day[newly] = t[newly]
         f, _ = policies.factors(
-            progress_pct=p,
-            expected_pct=100.0 * t / goal.days,
-            drawdown_pct=policies.guard_drawdown(dd, since_peak),
-            settings=settings,
-            outlook=outlook,
+            policies.SizingInputs(
+                progress_pct=p,
+                expected_pct=100.0 * t / goal.days,
+                drawdown_pct=policies.guard_drawdown(dd, since_peak),
+                settings=settings,
+                outlook=outlook,
+            )
         )
         x = x + np.where((f > 0) & live, step(i, f), 0.0)
         new_peak = x > peak

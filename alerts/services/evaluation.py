@@ -11,7 +11,7 @@ from django.db.models import Q
 from goals.models import FinancialGoal
 from mastertrade.core import clock
 from observability.health import check_redis
-from risk.services import goal_guard_drawdown_pct
+from risk.inputs import goal_guard_drawdown_pct
 from strategies.models import StrategyInstance
 from strategies.selectors import strategy_performance_many
 

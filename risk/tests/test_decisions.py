@@ -13,7 +13,8 @@ from goals.factories import GoalFactory
 from goals.models import FinancialGoal, PeakReset
 from mastertrade.core import clock
 from mastertrade.factories import token_client
-from risk import services
+from risk import policies, services
+from risk.inputs import inputs_from_record, inputs_record, sizing_inputs
 from risk.models import GoalAdjustment
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_goal_reads_cost_no_extra_query_for_the_reach_probability(api, user):
     assert len(one.captured_queries) == 1 and len(many.captured_queries) == 2
 
 
-def test_a_thousand_random_logged_decisions_replay_to_identical_factors(user):
+def test_a_thousand_random_logged_decisions_replay_to_identical_factors(user, monkeypatch):
     rng = random.Random(16)
     today = clock.today()
     goals = [
@@ -192,9 +193,26 @@ def test_a_thousand_random_logged_decisions_replay_to_identical_factors(user):
     FinancialGoal.objects.update(min_factor=D("0.9"), max_factor=D("1.0"), sizing_policy="default")
     rows = list(GoalAdjustment.objects.all())
     assert len(rows) == 1000
+    for row in rows:  # the process now remembers an answer for every row's inputs...
+        policies.decide(inputs_from_record(row))
+    computed = []
+    real = policies.factors
+    monkeypatch.setattr(policies, "factors", lambda inputs: computed.append(inputs) or real(inputs))
     for row in rows:
         replay = services.adjustment_replay(row)
         assert (replay.factor, replay.stance) == (row.adjustment_factor, row.stance)
+    assert len(computed) == len(rows)  # ...and the replay computed each one all the same
+
+
+def test_the_audit_row_records_every_input_of_the_decision(user):
+    """The row's fields are the request, the decision, and the inputs' record: nothing
+    else, nothing twice, so a new input cannot be left out of the audit log."""
+    goal = GoalFactory(owner=user)
+    recorded = set(inputs_record(sizing_inputs(goal=goal, now=clock.now())))
+    request = {"id", "owner", "goal", "base_position_size", "portfolio_value", "symbol", "created_at"}
+    decision = {"adjustment_factor", "adjusted_size", "stance", "reason"}
+    assert not recorded & (request | decision)
+    assert recorded | request | decision == {f.name for f in GoalAdjustment._meta.fields}
 
 
 def test_a_decision_of_another_policy_version_is_not_replayed(user):

@@ -1,4 +1,5 @@
-"""The sizing policies: the contract (docs/architecture.md), bounds, continuity, the deadline, reasons."""
+"""The sizing policies: the contract (docs/architecture.md, "The sizing contract"), bounds,
+continuity, the deadline, reasons."""
 
 import math
 import sys
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from goals import progress
 from risk import policies
-from risk.policies import Outlook, SizingSettings, decide
+from risk.policies import Outlook, SizingInputs, SizingSettings, decide
 
 DEFAULT = SizingSettings()
 # A goal just created with a 30-day deadline (≈ 21 trading days): 0 % of the time elapsed.
@@ -27,7 +28,7 @@ OUTLOOKS = [
 
 
 def at(p, expected=JUST_CREATED, drawdown=D(0), settings=DEFAULT, outlook=OUTLOOKS[1]):
-    return decide(progress_pct=D(p), expected_pct=expected, drawdown_pct=drawdown, settings=settings, outlook=outlook)
+    return decide(SizingInputs(D(p), expected, drawdown, settings, outlook))
 
 
 @pytest.mark.parametrize("outlook", [*OUTLOOKS, None])
@@ -99,7 +100,7 @@ expected_st = st.none() | st.decimals(min_value=0, max_value=120, places=2)
 @hyp_settings(max_examples=200, deadline=None)
 @given(p=pct, expected=expected_st, drawdown=st.decimals(0, 100, places=2), s=settings_st, outlook=outlook_st)
 def test_bounds_and_reason(p, expected, drawdown, s, outlook):
-    d = decide(progress_pct=p, expected_pct=expected, drawdown_pct=drawdown, settings=s, outlook=outlook)
+    d = decide(SizingInputs(p, expected, drawdown, s, outlook))
     if d.stance in ("halted", "paused"):
         assert d.factor == 0
     else:
@@ -129,27 +130,35 @@ def test_default_is_continuous_in_progress(expected, dd, s, outlook):
     """No jump larger than 0.05 between progress values one point apart (below 100 %,
     outside the drawdown halt)."""
     p = np.arange(-300.0, 99.0, 0.25)
-    f0, _ = policies.factors(progress_pct=p, expected_pct=expected, drawdown_pct=dd, settings=s, outlook=outlook)
-    f1, _ = policies.factors(progress_pct=p + 1, expected_pct=expected, drawdown_pct=dd, settings=s, outlook=outlook)
+    f0, _ = policies.factors(SizingInputs(p, expected, dd, s, outlook))
+    f1, _ = policies.factors(SizingInputs(p + 1, expected, dd, s, outlook))
     assert np.abs(f1 - f0).max() <= 0.05 + 1e-9
 
 
 def test_scalar_entry_point_and_vectorised_core_agree():
     p = np.linspace(-200, 130, 67)
     for s in (DEFAULT, replace(DEFAULT, policy="optimal")):
-        f, _ = policies.factors(progress_pct=p, expected_pct=30.0, drawdown_pct=11.0, settings=s, outlook=OUTLOOKS[0])
+        f, _ = policies.factors(SizingInputs(p, 30.0, 11.0, s, OUTLOOKS[0]))
         scalar = [at(D(str(v)), expected=D(30), drawdown=D(11), settings=s, outlook=OUTLOOKS[0]).factor for v in p]
         assert [D(repr(float(v))).quantize(D("0.0001")) for v in f] == scalar
 
 
-def test_a_remembered_decision_is_the_same_decision_and_keeps_its_inputs_wording():
-    """decide() is remembered per exact inputs: asking again gives the same answer, and
-    equal numbers written differently are not mixed up in the reason."""
-    s, outlook = SizingSettings(), policies.Outlook(0.2, 0.4, 0.1, 21)
-    first = decide(progress_pct=D("30.5"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
-    again = decide(progress_pct=D("30.5"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
-    other = decide(progress_pct=D("30.50"), expected_pct=D("40"), drawdown_pct=D("1"), settings=s, outlook=outlook)
-    assert again == first
+def test_a_remembered_decision_is_not_computed_again_and_keeps_its_inputs_wording(monkeypatch):
+    """decide() remembers its answers per exact inputs: the same inputs again are answered
+    without the numpy core (the goal's values recorded beside them are not part of the
+    key), with the same answer; equal numbers written differently are computed on their
+    own, so the reason keeps their wording; `remembered=False` computes afresh."""
+    computed = []
+    real = policies.factors
+    monkeypatch.setattr(policies, "factors", lambda inputs: computed.append(inputs.progress_pct) or real(inputs))
+    policies._remembered.cache_clear()
+    inputs = SizingInputs(D("30.5"), D("40"), D("1"), SizingSettings(), Outlook(0.2, 0.4, 0.1, 21), D("3.05"))
+    first = decide(inputs)
+    again = decide(replace(inputs, current_value=D("3.0500"), days_since_peak=D("0.25")))
+    other = decide(replace(inputs, progress_pct=D("30.50")))
+    afresh = decide(inputs, remembered=False)
+    assert computed == [30.5, 30.5, 30.5]  # first, other and afresh: `again` came from memory
+    assert again == first == afresh
     assert "Progress 30.5% " in first.reason and "Progress 30.50% " in other.reason
     assert other.factor == first.factor
 

@@ -60,9 +60,9 @@ def test_the_simulator_calls_the_policy_function_the_api_calls(monkeypatch):
     calls = []
     real = policies.factors
 
-    def spy(**kwargs):
-        calls.append(np.size(kwargs["progress_pct"]))
-        return real(**kwargs)
+    def spy(inputs):
+        calls.append(np.size(inputs.progress_pct))
+        return real(inputs)
 
     monkeypatch.setattr(policies, "factors", spy)
     simulation.simulate(
@@ -76,8 +76,8 @@ def test_the_simulator_calls_the_policy_function_the_api_calls(monkeypatch):
     assert calls == [50] * 21
     from decimal import Decimal as D
 
-    policies._decide.cache_clear()  # decisions are remembered: ask afresh
-    policies.decide(progress_pct=D(10), expected_pct=D(5), drawdown_pct=D(0), settings=policies.SizingSettings())
+    inputs = policies.SizingInputs(D(10), D(5), D(0), policies.SizingSettings())
+    policies.decide(inputs, remembered=False)  # decisions are remembered: ask afresh
     assert calls[-1] == 1
 
 

@@ -97,9 +97,10 @@ def plot(path, figures, settings, goal, mu, sigma):
     p = np.linspace(-100, 99.9, 400)
     for ax, name in zip(axes[1:], (policies.POLICY_DEFAULT, policies.POLICY_OPTIMAL), strict=False):
         for e in (0, 25, 50, 75, 95):
-            f, _ = policies.factors(
+            inputs = policies.SizingInputs(
                 progress_pct=p, expected_pct=e, drawdown_pct=0, settings=replace(settings, policy=name), outlook=outlook
             )
+            f, _ = policies.factors(inputs)
             ax.plot(p, f, label=f"{e}% of time gone")
         ax.set_title(f"{name} factor by progress")
         ax.set_xlabel("progress %")
