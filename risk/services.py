@@ -7,9 +7,10 @@ from django.db import transaction
 
 from goals import progress
 from goals.models import FinancialGoal, GoalState, GoalType
-from mastertrade.core import clock, metrics, sql
+from mastertrade.core import clock, metrics
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import PERCENT, QUANTITY, largest, quantize
+from mastertrade.fastpath import statements
 
 from . import dp as dt_days
 from . import estimates, policies, simulation
@@ -216,7 +217,7 @@ def position_size_decide(
         reach_probability=goal.reach_probability,
         created_at=now,
     )
-    sql.insert(adjustment)  # the hot path: one precompiled INSERT (mastertrade.core.sql)
+    statements.insert(adjustment)  # the hot path: one precompiled INSERT (mastertrade.fastpath.statements)
     metrics.record_sizing(stance=decision.stance, factor=decision.factor)
     transaction.on_commit(lambda: [hook(adjustment) for hook in _sizing_hooks])
     return adjustment

@@ -17,7 +17,8 @@ PIECES = {
     "statements": "the goal read and the audit INSERT are written once per model (else the ORM's get() and save())",
     "cursor": "the database backend counts statements with labelled children looked up once per connection "
     "(else django-prometheus's backend)",
-    "output": "serializers render through a plan built once per class (else DRF's to_representation)",
+    "output": "serializers build their fields once per class and render through a plan "
+    "(else DRF's get_fields and to_representation)",
     "middleware": "API requests skip the browser-only middleware (else Django's WSGIHandler with the full chain)",
     "prometheus_middleware": "one middleware records the request metrics that are read "
     "(else django-prometheus's Before/After pair)",

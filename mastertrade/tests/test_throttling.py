@@ -12,12 +12,8 @@ import redis
 from django.core.cache import cache
 
 from mastertrade.core import metrics
-from mastertrade.core.throttling import (
-    WriteRateThrottle,
-    connection_settings,
-    counter,
-    counter_check,
-)
+from mastertrade.core.throttling import WriteRateThrottle
+from mastertrade.fastpath.resp import connection_settings, counter, counter_check
 from mastertrade.testing import free_port, stop_process, wait_for
 
 
