@@ -1,4 +1,4 @@
-"""The `statements` piece: hot-path statements written once per model instead of built by the ORM per request.
+"""The `statements` piece: hot-path statements written once per model, not built per request.
 
 Building and compiling an ORM query costs more CPU than PostgreSQL spends running it
 (bench/api.py): the goal read behind every goal, sizing and selection request goes

@@ -109,24 +109,6 @@ def test_the_throttle_counter_reconnects_after_an_error(resp_on):
         redis.delete(key)
 
 
-def test_with_the_cache_redis_unreachable_writes_are_allowed(settings, user):
-    from types import SimpleNamespace
-
-    from mastertrade.core.throttling import WriteRateThrottle
-    from mastertrade.testing import free_port
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/1"},
-    }
-    settings.API_THROTTLE_WRITE = "1/minute"
-    unreachable = RedisCounter(settings.CACHES["default"]["LOCATION"], connect_timeout=0.5, timeout=0.5)
-    with pytest.raises(OSError):
-        unreachable.incr("k", expire_seconds=61)
-    request = SimpleNamespace(method="POST", user=user)
-    assert all(WriteRateThrottle().allow_request(request, None) for _ in range(3))
-
-
 def test_the_throttle_counter_reads_password_and_database_from_the_url():
     c = RedisCounter("redis://me:p%40ss@cache.example:6390/4", connect_timeout=1, timeout=1)
     assert (c.address, c.username, c.password, c.database) == (("cache.example", 6390), "me", "p@ss", 4)
