@@ -3,7 +3,8 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from mastertrade.core import clock, sql
+from mastertrade.core import clock
+from mastertrade.fastpath import statements
 
 from . import progress
 from .models import FinancialGoal, GoalProgressSnapshot
@@ -22,7 +23,7 @@ def goal_get_for_user(*, user, goal_id) -> FinancialGoal:
     if not 0 < goal_id < 2**63 or user.pk is None:
         raise Http404("No such goal.")
     # One precompiled SELECT: compiling the ORM query was a fifth of a goal read's CPU.
-    goal = sql.get(FinancialGoal, id=goal_id, owner_id=user.pk)
+    goal = statements.get(FinancialGoal, id=goal_id, owner_id=user.pk)
     if goal is None:
         raise Http404("No such goal.")
     return goal

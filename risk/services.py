@@ -7,9 +7,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from goals.models import FinancialGoal, GoalState, GoalType
-from mastertrade.core import clock, sql
+from mastertrade.core import clock
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import QUANTITY, quantize
+from mastertrade.fastpath import statements
 from observability import metrics
 
 from . import dp, estimates, policies, simulation
@@ -98,7 +99,7 @@ def position_size_decide(
         reason=decision.reason,
         created_at=now,
     )
-    sql.insert(adjustment)  # the hot path: one precompiled INSERT (mastertrade.core.sql)
+    statements.insert(adjustment)  # the hot path: one precompiled INSERT (mastertrade.fastpath.statements)
     metrics.record_sizing(stance=decision.stance, factor=decision.factor)
     transaction.on_commit(lambda: [hook(adjustment) for hook in _sizing_hooks])
     return adjustment

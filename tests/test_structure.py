@@ -3,8 +3,9 @@ every ordered pair of the project's packages, not just some.
 
 The domain apps form a chain, lowest first: goals ← strategies ← trades ← risk ← alerts ←
 cockpit. An app may import any app below it in the chain, never one above. The shared
-packages under them import no domain app: core is plumbing and imports nothing of ours;
-the fast path and observability may use core; tokens may use core and the fast path. Every
+packages under them import no domain app: the fast path imports nothing of ours (each
+piece stands in for a framework's internals); core's plumbing may plug the pieces in;
+observability and tokens may use both. Every
 domain app may use every shared package. Tests and migrations are not counted (a test may
 build objects of any app; a migration names the models it depends on)."""
 
@@ -19,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DOMAIN = ("goals", "strategies", "trades", "risk", "alerts", "cockpit")
 SHARED = {
-    "mastertrade.core": (),
-    "mastertrade.fastpath": ("mastertrade.core",),
-    "observability": ("mastertrade.core",),
+    "mastertrade.fastpath": (),
+    "mastertrade.core": ("mastertrade.fastpath",),
+    "observability": ("mastertrade.core", "mastertrade.fastpath"),
     "tokens": ("mastertrade.core", "mastertrade.fastpath"),
 }
 PACKAGES = (*SHARED, *DOMAIN)

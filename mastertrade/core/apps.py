@@ -10,8 +10,10 @@ class CoreConfig(AppConfig):
         from django.core.checks import register
         from django.db.backends.signals import connection_created
 
-        from mastertrade.core import schema, sql  # noqa: F401
-        from mastertrade.core.throttling import counter_check
+        from mastertrade.core import schema  # noqa: F401
+        from mastertrade.fastpath import on, tz_loader
+        from mastertrade.fastpath.resp import counter_check
 
-        register(counter_check)  # the throttles can follow the cache's connection settings
-        connection_created.connect(sql.use_fast_tz_loader, dispatch_uid="core.fast_tz_loader")
+        register(counter_check)  # the throttle's counter can follow the cache's connection settings
+        if on("tz_loader"):
+            connection_created.connect(tz_loader.use_fast_tz_loader, dispatch_uid="fastpath.tz_loader")

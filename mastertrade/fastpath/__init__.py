@@ -17,14 +17,15 @@ PIECES = {
     "statements": "the goal read and the audit INSERT are written once per model (else the ORM's get() and save())",
     "cursor": "the database backend counts statements with labelled children looked up once per connection "
     "(else django-prometheus's backend)",
-    "output": "serializers render through a plan built once per class (else DRF's to_representation)",
+    "output": "serializers build their fields once per class and render through a plan "
+    "(else DRF's get_fields and to_representation)",
     "middleware": "API requests skip the browser-only middleware (else Django's WSGIHandler with the full chain)",
     "prometheus_middleware": "one middleware records the request metrics that are read "
     "(else django-prometheus's Before/After pair)",
     "negotiation": "the chosen renderer is remembered per Accept header (else DRF's DefaultContentNegotiation)",
     "json_parser": "the request body is decoded in one step (else DRF's JSONParser, plus the nesting limit)",
     "token_memo": "a verified API token is remembered for API_TOKEN_CACHE_SECONDS (else knox's lookup every request)",
-    "tz_loader": "timestamps are loaded by a UTC-only loader (else psycopg's TimestamptzLoader)",
+    "tz_loader": "timestamps are parsed by psycopg's C loader, as Django's loader does (else Django's, in Python)",
 }
 
 

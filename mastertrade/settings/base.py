@@ -70,8 +70,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mastertrade.core.middleware.PrometheusMiddleware",
+    "mastertrade.fastpath.prometheus.PrometheusMiddleware",
 ]
+if "prometheus_middleware" in FASTPATH_OFF:  # django-prometheus's own pair, first and last
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE[:-1],
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 ROOT_URLCONF = "mastertrade.urls"
 WSGI_APPLICATION = "mastertrade.wsgi.application"
@@ -95,7 +101,10 @@ TEMPLATES = [
 DB_DIRECT_PORT = env("DB_DIRECT_PORT", "5432")  # PostgreSQL itself: test-DB creation only
 DATABASES = {
     "default": {
-        "ENGINE": "mastertrade.core.db",  # django-prometheus's PostgreSQL, statements counted cheaply
+        # django-prometheus's PostgreSQL, statements counted cheaply (or its own backend).
+        "ENGINE": (
+            "django_prometheus.db.backends.postgresql" if "cursor" in FASTPATH_OFF else "mastertrade.fastpath.db"
+        ),
         "NAME": env("DB_NAME", "mastertrade"),
         "USER": env("DB_USER", "mastertrade"),
         "PASSWORD": env("DB_PASSWORD", "mastertrade"),
@@ -201,8 +210,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["mastertrade.core.parsers.StrictJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mastertrade.core.negotiation.RememberingContentNegotiation",
+    "DEFAULT_PARSER_CLASSES": ["mastertrade.core.parsers.StrictJSONParser"],  # fast path: json_parser
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "rest_framework.negotiation.DefaultContentNegotiation"
+    if "negotiation" in FASTPATH_OFF
+    else "mastertrade.fastpath.negotiation.RememberingContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "mastertrade.core.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

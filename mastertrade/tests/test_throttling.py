@@ -11,13 +11,8 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from mastertrade.core.throttling import (
-    UNCOUNTED,
-    WriteRateThrottle,
-    connection_settings,
-    counter,
-    counter_check,
-)
+from mastertrade.core.throttling import UNCOUNTED, WriteRateThrottle
+from mastertrade.fastpath.resp import connection_settings, counter, counter_check
 from mastertrade.testing import free_port, stop_process, wait_for
 
 

@@ -157,7 +157,7 @@ def test_each_request_is_counted_in_the_documented_series_only(client):
 
 @pytest.mark.django_db
 def test_an_unhandled_exception_is_counted_by_type(client, rf):
-    from mastertrade.core.middleware import PrometheusMiddleware
+    from mastertrade.fastpath.prometheus import PrometheusMiddleware
 
     name = "django_http_exceptions_total_by_type_total"
     before = value(scrape(client), name, type="ZeroDivisionError")

@@ -1,4 +1,4 @@
-"""PostgreSQL with django-prometheus's statement metrics, each statement counted cheaply.
+"""The `cursor` piece: PostgreSQL with django-prometheus's statement metrics, each statement counted cheaply.
 
 django-prometheus's cursor wrapper looks up its labelled children (`labels(...)`:
 validated, under a lock) twice per statement and enters two context managers, one of

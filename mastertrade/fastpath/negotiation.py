@@ -1,11 +1,13 @@
-"""DRF's content negotiation, remembered.
+"""The `negotiation` piece: DRF's content negotiation, remembered.
 
 Which renderer answers depends only on the Accept header, the `?format=` override (or
 a format suffix) and the view's renderer classes, yet DRF parses the header into media
 types and matches them against every renderer on each request: a tenth of a goal
 read's CPU (bench/api.py). This keeps DRF's answer per (Accept, format, renderer
 classes) — a trading engine sends the same header every time — and asks DRF whenever
-it has not seen the combination. A refusal (406) is never remembered."""
+it has not seen the combination. A refusal (406) is never remembered.
+
+Off (FASTPATH_OFF=negotiation), settings name DRF's DefaultContentNegotiation instead."""
 
 from rest_framework.negotiation import DefaultContentNegotiation
 

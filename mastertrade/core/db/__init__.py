@@ -1,1 +1,0 @@
-"""The project's database backend (ENGINE "mastertrade.core.db"): see base.py."""
