@@ -22,7 +22,7 @@ else
   FASTPATH_OFF=all .venv/bin/python -m pytest -m "not faults and not contract and not backups" \
     goals/tests/test_api.py trades/tests/test_api.py risk/tests/test_api.py risk/tests/test_simulate_api.py \
     strategies/tests/test_api.py alerts/tests/test_api.py mastertrade/tests/test_api_contract.py \
-    mastertrade/tests/test_hot_path.py mastertrade/fastpath/tests tests/integration
+    tokens/tests mastertrade/tests/test_hot_path.py mastertrade/fastpath/tests tests/integration
   .venv/bin/python -m pytest -m contract tests/contract
   .venv/bin/python -m pytest -m faults tests/faults
   .venv/bin/python -m pytest -m backups tests/backups
