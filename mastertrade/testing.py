@@ -228,3 +228,8 @@ class Http:
             return err.code, err.read().decode()
         except (urllib.error.URLError, OSError) as err:
             return 0, str(err)
+
+
+def admin_action(client, url: str, name: str, objects):
+    """Run the admin action `name` of the changelist at `url` on `objects`; the page it ends on."""
+    return client.post(url, {"action": name, "_selected_action": [o.pk for o in objects]}, follow=True)

@@ -1,5 +1,8 @@
 """Goal-oriented position sizing: pure functions of numbers (no ORM, no clock, no randomness).
 
+(One module of about 410 lines: every policy, the contract's bands and the memo run through
+the one vectorised core below, and are read together with it.)
+
 One vectorised core, `factors`, takes numpy arrays (or scalars) and is what both the
 API (`decide`, the scalar Decimal entry point) and the simulator (`risk.simulation`,
 thousands of paths at once) call. Policies (`settings.policy`):

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Backups of MasterTrade Goals' PostgreSQL with pgBackRest (stanza `mastertrade`).
 
+(One file of about 650 lines on purpose: an operator runs it, and compose's `backup` service
+runs it, on its own, without the project's packages or Django.)
+
     backup.py backup [full|incr]     take a backup, expire old ones, verify the repository
     backup.py info                   the backups and WAL archive in the repository, and the last runs
     backup.py verify                 verify every backup and WAL file in the repository

@@ -2,7 +2,10 @@
 
 Runs in its own stage of `make test` (marker `backups`): the drills take backups, restore
 into a scratch cluster, corrupt the repository and delete a cluster's data folder — of the
-drill stack (tests/backups/conftest.py), never of the stack the suite runs on."""
+drill stack (tests/backups/conftest.py), never of the stack the suite runs on.
+
+(One module of about 490 lines: the drills share its module-scoped scratch stack and base
+backup, which keeps the stage within its time.)"""
 
 import contextlib
 import itertools
