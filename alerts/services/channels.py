@@ -63,6 +63,17 @@ def _channel_secret(*, kind: str, url: str, bot_token: str, address: str, signin
     return {}
 
 
+def _channel_save(channel: Channel) -> Channel:
+    """Validate and save; a name the owner already uses is a 400 `name_taken`."""
+    full_clean(channel, exclude=["owner"], validate_constraints=False, validate_unique=False)
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError:
+        raise name_taken("a channel") from None
+    return channel
+
+
 def channel_create(
     *,
     owner,
@@ -77,13 +88,7 @@ def channel_create(
         kind=kind, url=url, bot_token=bot_token, address=address, signing_secret=signing_secret, previous={}
     )
     channel = Channel(owner=owner, name=name, kind=kind, address=address or "", secret=crypto.encrypt(values))
-    full_clean(channel, exclude=["owner"], validate_constraints=False, validate_unique=False)
-    try:
-        with transaction.atomic():
-            channel.save()
-    except IntegrityError:
-        raise name_taken("a channel") from None
-    return channel
+    return _channel_save(channel)
 
 
 def channel_update(*, channel: Channel, **fields) -> Channel:
@@ -110,13 +115,7 @@ def channel_update(*, channel: Channel, **fields) -> Channel:
                 setattr(channel, name, fields[name])
         if fields.get("enabled"):
             channel.disabled_reason = ""
-        full_clean(channel, exclude=["owner"], validate_constraints=False, validate_unique=False)
-        try:
-            with transaction.atomic():
-                channel.save()
-        except IntegrityError:
-            raise name_taken("a channel") from None
-    return channel
+        return _channel_save(channel)
 
 
 @transaction.atomic

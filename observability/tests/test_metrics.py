@@ -13,10 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from mastertrade.testing import START_TIMEOUT, free_port, stop_process, wait_for
+from mastertrade.testing import START_TIMEOUT, app_process_env, celery_worker_start, free_port, stop_process, wait_for
 from observability import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,12 +278,7 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = STAR
 
 
 def _app_env(multiproc_dir: Path, **extra) -> dict:
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "mastertrade.settings.test",
-        "DB_NAME": settings.DATABASES["default"]["NAME"],
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PROMETHEUS_MULTIPROC_DIR": str(multiproc_dir),
-    }
+    env = app_process_env(PROMETHEUS_MULTIPROC_DIR=str(multiproc_dir))
     env.pop("CELERY_METRICS_PORT", None)
     return env | extra
 
@@ -343,14 +337,9 @@ def test_celery_worker_serves_its_task_counts_on_its_metrics_port(tmp_path):
     multiproc_dir.mkdir()
     port, log = free_port(), tmp_path / "worker.log"
     queue = f"metrics-test-{os.getpid()}-{time.monotonic_ns()}"
-    command = [
-        sys.executable, "-m", "celery", "-A", "mastertrade", "worker", "--pool", "prefork", "--concurrency", "1",
-        "-Q", queue, "--hostname", f"{queue}@localhost", "--without-gossip", "--without-mingle",
-        "--without-heartbeat", "--loglevel", "INFO",
-    ]  # fmt: skip
     env = _app_env(multiproc_dir, CELERY_METRICS_PORT=str(port))
-    with open(log, "w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    args = ("--pool", "prefork", "--concurrency", "1", "-Q", queue, "--without-heartbeat")
+    proc = celery_worker_start(log, hostname=f"{queue}@localhost", env=env, args=args)
     try:
         _wait_for(f"http://127.0.0.1:{port}/metrics", proc, log)
         app.send_task("goals.snapshot_goals", queue=queue)
