@@ -11,6 +11,8 @@ relies on fails a test rather than changing an answer.
 This module reads no settings at import: the settings module imports `parse_off`."""
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 PIECES = {
     "resp": "the throttle's counter speaks RESP over its own socket (else redis-py, through the cache's client)",
@@ -42,9 +44,24 @@ def parse_off(value: str) -> frozenset[str]:
 
 
 def on(piece: str) -> bool:
-    """Whether `piece` is switched on (settings.FASTPATH_OFF does not name it)."""
-    from django.conf import settings
-
+    """Whether `piece` is switched on (settings.FASTPATH_OFF does not name it). The setting
+    is read once and again only after it changes (override_settings, the tests' `settings`)."""
+    global _off
     if piece not in PIECES:
         raise KeyError(piece)
-    return piece not in settings.FASTPATH_OFF
+    off = _off
+    if off is None:
+        from django.conf import settings
+
+        off = _off = settings.FASTPATH_OFF
+    return piece not in off
+
+
+_off: frozenset[str] | None = None
+
+
+@receiver(setting_changed)
+def _forget_off(*, setting, **kwargs):
+    global _off
+    if setting == "FASTPATH_OFF":
+        _off = None
