@@ -135,12 +135,19 @@ def test_default_is_continuous_in_progress(expected, dd, s, outlook):
     assert np.abs(f1 - f0).max() <= 0.05 + 1e-9
 
 
+# One factor quantum: the vectorised core runs on arrays (numpy's SIMD loops) and the scalar
+# entry point on one value, which may differ in the last bit on another CPU; a last-bit
+# difference can carry a factor across a rounding boundary of its 4 decimals, never further.
+FACTOR_QUANTUM = D("0.0001")
+
+
 def test_scalar_entry_point_and_vectorised_core_agree():
     p = np.linspace(-200, 130, 67)
     for s in (DEFAULT, replace(DEFAULT, policy="optimal")):
         f, _ = policies.factors(SizingInputs(p, 30.0, 11.0, s, OUTLOOKS[0]))
         scalar = [at(D(str(v)), expected=D(30), drawdown=D(11), settings=s, outlook=OUTLOOKS[0]).factor for v in p]
-        assert [D(repr(float(v))).quantize(D("0.0001")) for v in f] == scalar
+        vector = [D(repr(float(v))).quantize(FACTOR_QUANTUM) for v in f]
+        assert max(abs(a - b) for a, b in zip(vector, scalar, strict=True)) <= FACTOR_QUANTUM
 
 
 def test_a_remembered_decision_is_not_computed_again_and_keeps_its_inputs_wording(monkeypatch):
