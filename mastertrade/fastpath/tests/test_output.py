@@ -60,21 +60,11 @@ def test_trade_output_by_plan_is_drfs_output(user):
 
 def test_sizing_answer_by_plan_is_drfs_output(user):
     from risk.api.serializers import PositionSizeSerializer
-    from risk.models import GoalAdjustment
+    from risk.factories import AdjustmentFactory
 
     goal = GoalFactory(owner=user)
-    adjustment = GoalAdjustment.objects.create(
-        owner_id=user.pk,
-        goal=goal,
-        base_position_size=Decimal("1000.5"),
-        current_value=goal.current_value,
-        target_value=goal.target_value,
-        progress_pct=Decimal("12.5"),
-        drawdown_pct=Decimal("0"),
-        adjustment_factor=Decimal("1.1"),
-        adjusted_size=Decimal("1100.55"),
-        stance="aggressive",
-        reason="r",
+    adjustment = AdjustmentFactory(
+        goal=goal, base_position_size=Decimal("1000.5"), progress_pct=Decimal("12.5"), adjusted_size=Decimal("1100.55")
     )
     adjustment.refresh_from_db()  # as read back: the columns' scales
     assert PositionSizeSerializer(adjustment).data == drf_twin(PositionSizeSerializer)(adjustment).data

@@ -35,12 +35,13 @@ TIMESTAMPS = [
 ]
 
 
-@pytest.mark.parametrize("session_zone", ["UTC", "America/New_York", "Asia/Kolkata"])
-def test_the_fast_timestamp_loader_loads_what_djangos_loads(session_zone):
+def _loaded_both_ways(stamps, session_zone):
+    """The row of `stamps` (and a NULL) loaded by the fast loader (in `session_zone`) and
+    by psycopg's TimestamptzLoader as Django registers it (Django's zone)."""
     from django.db import connection
     from django.db.backends.postgresql.psycopg_any import register_tzloader
 
-    select = "SELECT " + ", ".join(f"'{ts}'::timestamptz" for ts in TIMESTAMPS) + ", NULL::timestamptz"
+    select = "SELECT " + ", ".join(f"'{ts}'::timestamptz" for ts in stamps) + ", NULL::timestamptz"
     with connection.cursor() as cursor:
         _register_fast(connection, cursor)
         cursor.execute("SET LOCAL TIME ZONE %s", [session_zone])
@@ -49,7 +50,15 @@ def test_the_fast_timestamp_loader_loads_what_djangos_loads(session_zone):
     with connection.cursor() as cursor:
         register_tzloader(connection.timezone, cursor.cursor)  # Django's own, on this cursor
         cursor.execute(select)
-        django_rows = cursor.fetchone()
+        framework = cursor.fetchone()
+    return fast, framework
+
+
+@pytest.mark.parametrize("session_zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_the_fast_timestamp_loader_loads_what_djangos_loads(session_zone):
+    from django.db import connection
+
+    fast, django_rows = _loaded_both_ways(TIMESTAMPS, session_zone)
     assert fast == django_rows
     assert (
         [v.tzinfo for v in fast[:-1]] == [v.tzinfo for v in django_rows[:-1]] == [connection.timezone] * len(TIMESTAMPS)
@@ -70,18 +79,8 @@ def _many_timestamps(n=400):
 @pytest.mark.parametrize("session_zone", ["UTC", "Europe/Paris", "America/St_Johns"])
 def test_the_fast_loader_matches_psycopgs_own_over_many_timestamps(session_zone):
     from django.db import connection
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
 
-    stamps = _many_timestamps()
-    select = "SELECT " + ", ".join(f"'{ts}'::timestamptz" for ts in stamps)
-    with connection.cursor() as cursor:
-        _register_fast(connection, cursor)
-        cursor.execute("SET LOCAL TIME ZONE %s", [session_zone])
-        cursor.execute(select)
-        fast = cursor.fetchone()
-    with connection.cursor() as cursor:
-        register_tzloader(connection.timezone, cursor.cursor)  # psycopg's TimestamptzLoader, Django's zone
-        cursor.execute(select)
-        framework = cursor.fetchone()
+    fast, framework = _loaded_both_ways(_many_timestamps(), session_zone)
     assert fast == framework
-    assert {v.tzinfo for v in fast} == {v.tzinfo for v in framework} == {connection.timezone}
+    assert {v.tzinfo for v in fast[:-1]} == {v.tzinfo for v in framework[:-1]} == {connection.timezone}
+    assert fast[-1] is framework[-1] is None
