@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .PHONY: run test test-busy stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
-	backup backup-info backup-verify restore
+	backup backup-info backup-verify restore failover rebuild-standby standby-status standby-off standby-on bench-standby
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,3 +82,20 @@ backup-verify:
 
 restore:
 	scripts/backup.py restore "$(TARGET_TIME)"
+
+# The synchronous standby (docs/operations/standby.md): promote it and fence the primary;
+# make a new one from the current primary; show it; relax / restore synchronous commit.
+failover:
+	scripts/stack.sh failover
+
+rebuild-standby:
+	scripts/stack.sh rebuild-standby
+
+standby-status:
+	scripts/stack.sh standby-status
+
+standby-off:
+	scripts/stack.sh standby-off
+
+standby-on:
+	scripts/stack.sh standby-on

@@ -1,6 +1,13 @@
-"""GET /health/: each dependency's state; 503 when the database is unreachable, 200
-`degraded` when another is down (`throttle`: the throttles cannot count, so requests pass
-uncounted). The backups' age is reported too, never a reason for a 503."""
+"""GET /health/: each dependency's state; 503 when the database is unreachable or has lost
+its data folder, 200 `degraded` when another check fails (`throttle`: the throttles cannot
+count, so requests pass uncounted; `wal_archiving`: the last WAL segment failed to archive;
+`last_backup`: the last backup run failed). The backups' age is reported too, never a
+reason for a 503.
+
+The database check is a privileged probe: `pg_stat_file('PG_VERSION')` in the server's
+data folder (the monitor role's grant, scripts/stack.sh grant_monitor). A server whose
+folder was deleted still answers `SELECT 1` for as long as its processes live; it cannot
+stat its own PG_VERSION."""
 
 import time
 
@@ -13,17 +20,34 @@ from django.views.decorators.http import require_GET
 
 from mastertrade.core import throttling
 
-from .backups import backup_freshness
+from .backups import BACKUP_TYPES, backup_freshness, backup_status
+
+
+def _query(sql: str):
+    """The first row of `sql`, or None when the database does not answer it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+    except Exception:
+        connection.close_if_unusable_or_obsolete()
+        return None
 
 
 def _check_database() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:
-        connection.close_if_unusable_or_obsolete()
-        return False
+    return _query("SELECT (pg_stat_file('PG_VERSION')).size > 0") == (True,)
+
+
+def _check_wal_archiving() -> bool:
+    """False when the last attempt to archive a WAL segment failed."""
+    row = _query("SELECT coalesce(last_failed_time > last_archived_time, failed_count > 0) FROM pg_stat_archiver")
+    return row is not None and not row[0]
+
+
+def _check_last_backup() -> bool:
+    """False when the newest backup run (full or incremental) failed; True when there is none."""
+    runs = [status for status in map(backup_status, BACKUP_TYPES) if status]
+    return not runs or max(runs, key=lambda status: status.finished_at).ok
 
 
 def check_redis(url: str) -> bool:
@@ -46,6 +70,9 @@ def health(request):
         "broker": check_redis(settings.CELERY_BROKER_URL),
         "throttle": throttling.can_count(),
     }
+    if checks["database"]:
+        checks["wal_archiving"] = _check_wal_archiving()
+    checks["last_backup"] = _check_last_backup()
     if not checks["database"]:
         overall, code = "unavailable", 503
     elif all(checks.values()):

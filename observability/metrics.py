@@ -197,6 +197,7 @@ class ScrapeTimeCollector:
                     goals.add_metric([status, state], counts.get((status, state), 0))
         yield goals
         yield from wal_archiver_metrics(database_up)
+        yield from replication_metrics(database_up)
         yield from backup_metrics()
         up = GaugeMetricFamily("mastertrade_dependency_up", "1 when a dependency answers.", labels=["dependency"])
         up.add_metric(["database"], int(database_up))
@@ -238,6 +239,42 @@ def wal_archiver_metrics(database_up: bool):
         "Unix time of the last failed WAL archiving attempt (0 = never).",
         value=float(last_failed),
     )
+
+
+REPLICATION_SQL = """
+SELECT current_setting('synchronous_standby_names') <> '',
+       count(*) FILTER (WHERE state = 'streaming'),
+       count(*) FILTER (WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum')),
+       coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0),
+       coalesce(max(extract(epoch FROM replay_lag)), 0)
+FROM pg_stat_replication
+"""
+
+
+def replication_metrics(database_up: bool):
+    """The primary's standbys (pg_stat_replication; its LSNs need the monitor role's
+    pg_monitor), when the database answers. docs/operations/standby.md."""
+    if not database_up:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(REPLICATION_SQL)
+            required, streaming, synchronous, lag_bytes, lag_seconds = cursor.fetchone()
+    except (DatabaseError, InterfaceError):
+        logger.warning("metrics: pg_stat_replication query failed", exc_info=True)
+        return
+    for name, doc, value in (
+        (
+            "mastertrade_db_synchronous_commit_required",
+            "1 when commits wait for a synchronous standby (synchronous_standby_names set), 0 when relaxed.",
+            int(required),
+        ),
+        ("mastertrade_db_standbys_streaming", "Standbys streaming from the primary.", streaming),
+        ("mastertrade_db_standbys_synchronous", "Streaming standbys a commit waits for.", synchronous),
+        ("mastertrade_db_replication_lag_bytes", "WAL bytes the furthest standby has yet to replay.", float(lag_bytes)),
+        ("mastertrade_db_replication_lag_seconds", "The furthest standby's replay lag (s).", float(lag_seconds)),
+    ):
+        yield GaugeMetricFamily(name, doc, value=value)
 
 
 def backup_metrics():

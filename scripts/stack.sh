@@ -7,6 +7,19 @@
 #   scripts/stack.sh stop      stop every service of the stack (and web/worker/beat pidfiles)
 #   scripts/stack.sh status    one line per service
 #   scripts/stack.sh start-app NAME   start web, worker or beat in the background (pidfile, var/log/NAME.log)
+#   scripts/stack.sh failover         promote the standby, fence the old primary (docs/operations/standby.md)
+#   scripts/stack.sh rebuild-standby  a fresh synchronous standby from the current primary (idempotent)
+#   scripts/stack.sh standby-status   roles, ports and the replication state
+#   scripts/stack.sh standby-off|standby-on   relax / restore synchronous commit (degraded: alerted)
+#   scripts/stack.sh pg-data          the current primary's data folder
+#
+# A synchronous standby (STACK_STANDBY=1, the default; 0 runs without one): a second
+# PostgreSQL streaming from the primary, on DB_STANDBY_PORT. A commit is acknowledged once
+# the standby has flushed it. The two nodes live in <pg-root>/data and <pg-root>/standby;
+# <pg-root>/primary-node names the primary's (after a failover, the other). Roles keep
+# their ports and sockets: the primary listens on DB_DIRECT_PORT and <pg-root>/run, the
+# standby on DB_STANDBY_PORT and <pg-root>/run-standby, so PgBouncer, backups and psql
+# always reach the primary at the same address.
 #
 # Every start waits for the service's readiness signal (an open port, a live pidfile) for up
 # to STACK_START_TIMEOUT seconds (default 120: a busy machine may take that long), and fails
@@ -25,6 +38,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VAR="${STACK_VAR:-$ROOT/var}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_PORT="${DB_DIRECT_PORT:-5432}"
+PG_STANDBY_PORT="${DB_STANDBY_PORT:-5433}"
+STANDBY="${STACK_STANDBY:-1}"
+# What the walreceiver calls itself, and so what synchronous_standby_names names.
+STANDBY_NAME=standby
 PGBOUNCER_PORT="${DB_PORT:-6432}"
 REDIS_CACHE_PORT="${REDIS_CACHE_PORT:-6379}"
 REDIS_BROKER_PORT="${REDIS_BROKER_PORT:-6380}"
@@ -50,6 +67,12 @@ pg_root() {
     echo "$VAR/pg"
   fi
 }
+
+# The nodes: <pg-root>/<node>, node `data` (the primary of a fresh stack) or `standby`.
+primary_node() { cat "$(pg_root)/primary-node" 2>/dev/null || echo data; }
+standby_node() { [ "$(primary_node)" = data ] && echo standby || echo data; }
+pg_data() { echo "$(pg_root)/$(primary_node)"; }
+standby_data() { echo "$(pg_root)/$(standby_node)"; }
 
 as_pg() {
   # Run a command as the PostgreSQL owner (postgres when root, else ourselves).
@@ -128,7 +151,7 @@ log-level-console=warn
 log-level-file=info
 
 [$BACKUP_STANZA]
-pg1-path=$root/data
+pg1-path=$(pg_data)
 pg1-port=$PG_PORT
 pg1-socket-path=$root/run
 pg1-user=postgres
@@ -138,14 +161,16 @@ EOF
 
 # WAL archiving settings, appended to postgresql.conf when missing (clusters created before
 # backups existed get them too). Returns 0 when it appended (a restart is then needed).
+# A fenced node (failover) has a FENCED file in its data folder, the archive command's
+# working directory: it refuses to archive into the repository the new primary uses.
 append_archiving() {
-  local root=$1
-  grep -q "^archive_command = 'pgbackrest" "$root/data/postgresql.conf" && return 1
-  cat >> "$root/data/postgresql.conf" <<EOF
+  local root=$1 data; data="$(pg_data)"
+  grep -q "^archive_command = '.*pgbackrest" "$data/postgresql.conf" && return 1
+  cat >> "$data/postgresql.conf" <<EOF
 # MasterTrade Goals: continuous WAL archiving to pgBackRest (scripts/backup.py)
 wal_level = replica
 archive_mode = on
-archive_command = 'pgbackrest --config=$root/pgbackrest/pgbackrest.conf --stanza=$BACKUP_STANZA archive-push %p'
+archive_command = 'test ! -e FENCED && pgbackrest --config=$root/pgbackrest/pgbackrest.conf --stanza=$BACKUP_STANZA archive-push %p'
 archive_timeout = 60
 EOF
   return 0
@@ -159,19 +184,51 @@ ensure_stanza() {
   log "pgBackRest stanza $BACKUP_STANZA created (repository $root/pgbackrest/repo)"
 }
 
+# pg_ctl's -o for a role: its port and socket folder (a node changes role at a failover).
+primary_opts() { echo "-p $PG_PORT -k $(pg_root)/run"; }
+standby_opts() { echo "-p $PG_STANDBY_PORT -k $(pg_root)/run-standby"; }
+node_up() { [ -f "$1/postmaster.pid" ] && as_pg "'$PG_BIN/pg_ctl' -D '$1' status" >/dev/null 2>&1; }
+# The stack's own statements (roles, grants) never wait for the standby: it may not run yet.
+psql_primary() { as_pg "PGOPTIONS='-c synchronous_commit=local' psql -h '$(pg_root)/run' -p $PG_PORT -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1 $*"; }
+psql_standby() { as_pg "psql -h '$(pg_root)/run-standby' -p $PG_STANDBY_PORT -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1 $*"; }
+
+# The monitor role (/health/'s data-folder probe, the replication metrics, the wait for the
+# standby before an idempotent replay is acknowledged): pg_stat_file, pg_logical_emit_message
+# and pg_monitor, granted to the app role. Function grants are per database: template1 too,
+# so databases created later (the test database) have them.
+grant_monitor() {
+  psql_primary >/dev/null <<EOF
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mastertrade_monitor') THEN
+    CREATE ROLE mastertrade_monitor NOLOGIN;
+  END IF;
+END \$\$;
+GRANT pg_monitor TO mastertrade_monitor;
+GRANT mastertrade_monitor TO "$DB_USER";
+GRANT EXECUTE ON FUNCTION pg_stat_file(text), pg_logical_emit_message(boolean, text, text) TO mastertrade_monitor;
+\\c template1
+GRANT EXECUTE ON FUNCTION pg_stat_file(text), pg_logical_emit_message(boolean, text, text) TO mastertrade_monitor;
+\\c $DB_NAME
+GRANT EXECUTE ON FUNCTION pg_stat_file(text), pg_logical_emit_message(boolean, text, text) TO mastertrade_monitor;
+EOF
+}
+
 start_postgres() {
   local root; root="$(pg_root)"
-  local data="$root/data" run="$root/run"
-  if [ -f "$data/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl -D '$data' status" >/dev/null 2>&1; then
+  local data; data="$(pg_data)"
+  local run="$root/run"
+  if node_up "$data"; then
     write_pgbackrest_conf "$root"
     if append_archiving "$root"; then
       log "WAL archiving was off: restarting PostgreSQL with archive_mode = on"
       as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$root/postgres.log' -m fast -w -t $START_TIMEOUT restart >/dev/null" \
         || die "PostgreSQL did not restart: $(tail -5 "$root/postgres.log")"
     fi
+    grant_monitor
     ensure_stanza "$root"
     return 0
   fi
+  [ ! -e "$root/fenced-$(primary_node)" ] || die "$data was fenced at a failover; \`make rebuild-standby\` replaces it"
   mkdir -p "$root" "$run" "$VAR/log"
   if is_root; then chown postgres: "$root" "$run"; fi
   if [ "$root" != "$VAR/pg" ]; then log "PostgreSQL data is kept in $root (postgres cannot reach $VAR)"; fi
@@ -201,10 +258,10 @@ EOF
   write_pgbackrest_conf "$root"
   append_archiving "$root" || true
   local pglog="$root/postgres.log"
-  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$pglog' -w -t $START_TIMEOUT start >/dev/null" || die "PostgreSQL did not start: $(tail -5 "$pglog")"
+  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$pglog' -o '$(primary_opts)' -w -t $START_TIMEOUT start >/dev/null" || die "PostgreSQL did not start: $(tail -5 "$pglog")"
   mark_started postgres
   # Role and database (idempotent); the app role needs CREATEDB for the test database.
-  as_pg "psql -h '$run' -p $PG_PORT -U postgres -d postgres -qtAX" <<EOF >/dev/null
+  as_pg "PGOPTIONS='-c synchronous_commit=local' psql -h '$run' -p $PG_PORT -U postgres -d postgres -qtAX" <<EOF >/dev/null
 SET password_encryption = 'scram-sha-256';
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER') THEN
@@ -214,6 +271,7 @@ END \$\$;
 ALTER ROLE "$DB_USER" SET timezone TO 'UTC';
 SELECT 'CREATE DATABASE "$DB_NAME" OWNER "$DB_USER"' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME')\gexec
 EOF
+  grant_monitor
   ensure_stanza "$root"
   log "PostgreSQL up on 127.0.0.1:$PG_PORT"
 }
@@ -285,6 +343,7 @@ start() {
   deps
   mkdir -p "$VAR/run" "$VAR/log"
   start_postgres
+  ensure_standby
   start_pgbouncer
   # Cache: may evict anything. Broker: never evicts, so a queued task is never lost.
   start_redis cache "$REDIS_CACHE_PORT" --maxmemory "$REDIS_CACHE_MAXMEMORY" --maxmemory-policy allkeys-lru
@@ -303,10 +362,136 @@ stop_pidfile() {
 }
 
 stop_postgres() {
-  local root; root="$(pg_root)"
-  if [ -f "$root/data/postmaster.pid" ]; then
-    as_pg "'$PG_BIN/pg_ctl' -D '$root/data' -m fast -w stop >/dev/null 2>&1" && log "stopped PostgreSQL" || true
+  local data; data="$(pg_data)"
+  if [ -f "$data/postmaster.pid" ]; then
+    as_pg "'$PG_BIN/pg_ctl' -D '$data' -m fast -w stop >/dev/null 2>&1" && log "stopped PostgreSQL" || true
   fi
+}
+
+stop_standby() {
+  local data; data="$(standby_data)"
+  if [ -f "$data/postmaster.pid" ]; then
+    as_pg "'$PG_BIN/pg_ctl' -D '$data' -m fast -w stop >/dev/null 2>&1" && log "stopped the standby" || true
+  fi
+}
+
+# --- The synchronous standby (docs/operations/standby.md).
+
+# synchronous_standby_names on the primary: the standby's name (strict: a commit waits for
+# it) or '' (relaxed: commits don't wait; the DatabaseSynchronousCommitOff alert fires).
+set_sync() {
+  psql_primary "-c \"ALTER SYSTEM SET synchronous_standby_names = '$1'\" -c 'SELECT pg_reload_conf()'" >/dev/null \
+    || die "could not set synchronous_standby_names on the primary"
+}
+sync_state() {
+  psql_primary "-c \"SELECT state || '/' || sync_state FROM pg_stat_replication WHERE application_name = '$STANDBY_NAME'\"" 2>/dev/null
+}
+streaming() { [ -n "$(sync_state)" ] && [ "$(sync_state | cut -d/ -f1)" = streaming ]; }
+synchronous() { [ "$(sync_state)" = streaming/sync ]; }
+
+# Start the standby node if it exists and is not running; 1 when there is none.
+start_standby() {
+  local root data; root="$(pg_root)"; data="$(standby_data)"
+  [ -f "$data/standby.signal" ] || return 1
+  node_up "$data" && return 0
+  mkdir -p "$root/run-standby"; is_root && chown postgres: "$root/run-standby"
+  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$root/standby.log' -o '$(standby_opts)' -w -t $START_TIMEOUT start >/dev/null" \
+    || die "the standby did not start: $(tail -5 "$root/standby.log")"
+  mark_started standby
+  log "standby up on 127.0.0.1:$PG_STANDBY_PORT"
+}
+
+# A fresh standby from the current primary (pg_basebackup), started, streaming and
+# synchronous. Idempotent: whatever is in the standby's folder is replaced (a fenced old
+# primary is moved aside, <node>.fenced-<time>, to be looked at).
+rebuild_standby() {
+  local root data node; root="$(pg_root)"; node="$(standby_node)"; data="$root/$node"
+  node_up "$(pg_data)" || die "the primary ($(pg_data)) is not running: nothing to copy a standby from"
+  if node_up "$data"; then as_pg "'$PG_BIN/pg_ctl' -D '$data' -m immediate -w stop >/dev/null 2>&1" || true; fi
+  if [ -e "$root/fenced-$node" ]; then
+    [ -e "$data" ] && mv "$data" "$data.fenced-$(date -u +%Y%m%dT%H%M%SZ)"
+    rm -f "$root/fenced-$node"
+  fi
+  rm -rf "$data"
+  log "copying the primary into $data (pg_basebackup)"
+  as_pg "'$PG_BIN/pg_basebackup' -h '$root/run' -p $PG_PORT -U postgres -D '$data' -X stream -R -c fast >'$root/basebackup.log' 2>&1" \
+    || die "pg_basebackup failed: $(tail -5 "$root/basebackup.log")"
+  rm -f "$data/FENCED"
+  # Its name for synchronous_standby_names, and the archive to catch up from after a long outage.
+  cat >> "$data/postgresql.auto.conf" <<EOF
+primary_conninfo = 'host=$root/run port=$PG_PORT user=postgres application_name=$STANDBY_NAME'
+restore_command = 'pgbackrest --config=$root/pgbackrest/pgbackrest.conf --stanza=$BACKUP_STANZA --pg1-path=$data archive-get %f "%p"'
+EOF
+  start_standby
+  wait_ready "the standby's streaming" "" "$root/standby.log" streaming
+  set_sync "$STANDBY_NAME"
+  wait_ready "synchronous replication" "" "$root/standby.log" synchronous
+  log "the standby streams and is synchronous (synchronous_standby_names = '$STANDBY_NAME')"
+}
+
+# The standby as `start` wants it: running, streaming, synchronous (made if missing).
+ensure_standby() {
+  local root; root="$(pg_root)"
+  if [ "$STANDBY" = 0 ]; then
+    set_sync ""
+    return 0
+  fi
+  if [ -e "$root/fenced-$(standby_node)" ]; then
+    log "the old primary is fenced: \`make rebuild-standby\` makes a new standby (writes are not synchronous until then)"
+    return 0
+  fi
+  start_standby || { rebuild_standby; return 0; }
+  wait_ready "the standby's streaming" "" "$root/standby.log" streaming
+  set_sync "$STANDBY_NAME"
+  wait_ready "synchronous replication" "" "$root/standby.log" synchronous
+}
+
+# The old primary's postmaster: from its socket's lock file (outside the data folder, so
+# found even when the folder is gone), else its postmaster.pid.
+old_primary_pid() {
+  local root pid; root="$(pg_root)"
+  pid=$(head -1 "$root/run/.s.PGSQL.$PG_PORT.lock" 2>/dev/null || head -1 "$(pg_data)/postmaster.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] && echo "$pid"
+}
+
+# Promote the standby; fence the old primary first: its processes killed (even if it still
+# answers), FENCED in its folder (its archive_command refuses), fenced-<node> beside it (the
+# stack never starts it again); then the promoted node takes the primary's port and socket,
+# which PgBouncer points at, and PgBouncer drops its old server connections.
+failover() {
+  local root old new pid child; root="$(pg_root)"; old="$(primary_node)"; new="$(standby_node)"
+  [ -f "$root/$new/standby.signal" ] || die "there is no standby to promote ($root/$new); restore instead (docs/operations/runbook.md)"
+  node_up "$root/$new" || start_standby || die "the standby does not run"
+  touch "$root/fenced-$old"
+  [ -d "$root/$old" ] && touch "$root/$old/FENCED" 2>/dev/null || true
+  if pid=$(old_primary_pid); then
+    for child in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do kill -KILL "$child" 2>/dev/null || true; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_ready "the old primary's exit" "" "$root/postgres.log" eval '! proc_alive '"$pid"
+    log "fenced the old primary ($root/$old, pid $pid): killed, archiving refused, never started again"
+  else
+    log "fenced the old primary ($root/$old): no process left"
+  fi
+  rm -f "$root/run/.s.PGSQL.$PG_PORT" "$root/run/.s.PGSQL.$PG_PORT.lock"
+  as_pg "'$PG_BIN/pg_ctl' -D '$root/$new' -w -t $START_TIMEOUT promote >/dev/null" || die "pg_ctl promote failed: $(tail -5 "$root/standby.log")"
+  echo "$new" > "$root/primary-node"
+  # The promoted node serves alone: commits stop waiting for a standby until rebuild-standby.
+  psql_standby "-c \"ALTER SYSTEM SET synchronous_standby_names = ''\"" >/dev/null
+  as_pg "'$PG_BIN/pg_ctl' -D '$root/$new' -l '$root/postgres.log' -o '$(primary_opts)' -m fast -w -t $START_TIMEOUT restart >/dev/null" \
+    || die "the promoted node did not restart on the primary's port: $(tail -5 "$root/postgres.log")"
+  write_pgbackrest_conf "$root"
+  PGPASSWORD="$DB_PASSWORD" psql -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U "$DB_USER" -d pgbouncer -c RECONNECT >/dev/null 2>&1 || true
+  log "failover done: the primary is $root/$new on 127.0.0.1:$PG_PORT (timeline $(psql_primary "-c 'SELECT timeline_id FROM pg_control_checkpoint()'"));" \
+    "writes are not synchronous until \`make rebuild-standby\`"
+}
+
+standby_status() {
+  local root; root="$(pg_root)"
+  printf 'primary       %s (127.0.0.1:%s) %s\n' "$(pg_data)" "$PG_PORT" "$(node_up "$(pg_data)" && echo up || echo down)"
+  printf 'standby       %s (127.0.0.1:%s) %s\n' "$(standby_data)" "$PG_STANDBY_PORT" \
+    "$( [ -e "$root/fenced-$(standby_node)" ] && echo fenced || { node_up "$(standby_data)" && echo up || echo down; })"
+  printf 'synchronous_standby_names  %s\n' "'$(psql_primary "-c 'SHOW synchronous_standby_names'" 2>/dev/null)'"
+  printf 'replication   %s\n' "$(sync_state || true)"
 }
 
 stop_one() {
@@ -315,12 +500,13 @@ stop_one() {
     redis-cache|redis-broker) stop_pidfile "$VAR/run/$1.pid" "$1" ;;
     pgbouncer) stop_pidfile "$(pg_root)/pgbouncer/pgbouncer.pid" PgBouncer ;;
     postgres) stop_postgres ;;
+    standby) stop_standby ;;
   esac
 }
 
 stop() {
   local s
-  for s in web worker beat redis-cache redis-broker pgbouncer postgres; do stop_one "$s"; done
+  for s in web worker beat redis-cache redis-broker pgbouncer postgres standby; do stop_one "$s"; done
   rm -f "$VAR"/run/started-by-*
 }
 
@@ -366,7 +552,8 @@ start_app() {
 
 status() {
   local root; root="$(pg_root)"
-  printf 'postgres      %s\n' "$( [ -f "$root/data/postmaster.pid" ] && as_pg "'$PG_BIN/pg_ctl' -D '$root/data' status" >/dev/null 2>&1 && echo up || echo down)"
+  printf 'postgres      %s\n' "$(node_up "$(pg_data)" && echo up || echo down)"
+  [ "$STANDBY" = 0 ] || printf 'standby       %s\n' "$(node_up "$(standby_data)" && echo up || echo down)"
   printf 'pgbouncer     %s\n' "$(pid_alive "$root/pgbouncer/pgbouncer.pid" && echo up || echo down)"
   local s; for s in redis-cache redis-broker web worker beat; do
     printf '%-13s %s\n' "$s" "$(pid_alive "$VAR/run/$s.pid" && echo up || echo down)"
@@ -381,14 +568,25 @@ case "${1:-}" in
   status) status ;;
   start-app) start_app "$2" ;;
   pg-root) pg_root ;;
+  pg-data) pg_data ;;
+  failover) failover ;;
+  rebuild-standby) rebuild_standby ;;
+  standby-status) standby_status ;;
+  standby-off) set_sync ""; log "synchronous commit relaxed: commits no longer wait for the standby (alert DatabaseSynchronousCommitOff)" ;;
+  standby-on)
+    start_standby || die "there is no standby: \`make rebuild-standby\`"
+    wait_ready "the standby's streaming" "" "$(pg_root)/standby.log" streaming
+    set_sync "$STANDBY_NAME"; wait_ready "synchronous replication" "" "$(pg_root)/standby.log" synchronous
+    log "synchronous commit restored" ;;
   # Fault drills (tests/faults): stop or start one service of the stack.
   stop-service) stop_one "$2" ;;
   start-service)
     case $2 in
       postgres) start_postgres ;;
+      standby) start_standby || die "there is no standby: \`make rebuild-standby\`" ;;
       pgbouncer) start_pgbouncer ;;
       redis-cache) start_redis cache "$REDIS_CACHE_PORT" --maxmemory "$REDIS_CACHE_MAXMEMORY" --maxmemory-policy allkeys-lru ;;
       redis-broker) start_redis broker "$REDIS_BROKER_PORT" --maxmemory 0 --maxmemory-policy noeviction ;;
     esac ;;
-  *) echo "usage: $0 deps|start|stop|stop-started|status|pg-root|stop-service NAME|start-service NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 deps|start|stop|stop-started|status|pg-root|pg-data|failover|rebuild-standby|standby-status|standby-off|standby-on|stop-service NAME|start-service NAME" >&2; exit 2 ;;
 esac

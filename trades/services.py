@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from goals.services import goal_apply_trade, goal_trade_delta
-from mastertrade.core import clock
+from mastertrade.core import clock, replication
 from mastertrade.core.errors import Conflict
 from mastertrade.core.money import AMOUNT, quantize
 from observability import metrics
@@ -138,6 +138,7 @@ def _replay(existing: Trade, candidate: Trade, sent: set[str]) -> tuple[Trade, b
             f"external_id {existing.external_id!r} was already recorded with different content (trade {existing.pk}).",
             code="idempotency_conflict",
         )
+    replication.confirm_replicated()  # its first commit may have been kept without the standby
     return existing, False
 
 

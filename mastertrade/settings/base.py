@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mastertrade.core.middleware.RequestIdMiddleware",
     "mastertrade.core.middleware.ApiErrorShapeMiddleware",
+    "mastertrade.core.replication.SynchronousCommitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +124,10 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A request's database statement still running after this many seconds is cancelled and the
+# request answered 503 (mastertrade/core/replication.py): below gunicorn's 30 s timeout, so a
+# commit waiting for a synchronous standby that is down ends in a clean 503, not a killed worker.
+DB_REQUEST_DEADLINE_SECONDS = env_int("DB_REQUEST_DEADLINE_SECONDS", 15)
 
 # --- Redis: two instances. The cache may evict (allkeys-lru); the broker never does.
 # The ports default to the local stack's (scripts/stack.sh reads the same variables).

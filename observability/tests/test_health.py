@@ -12,8 +12,20 @@ def test_health_ok(anon):
     body = response.json()
     assert (body["status"], body["checks"]) == (
         "ok",
-        {"database": "up", "cache": "up", "broker": "up", "throttle": "up"},
+        {"database": "up", "cache": "up", "broker": "up", "throttle": "up", "wal_archiving": "up", "last_backup": "up"},
     )
+
+
+@pytest.mark.django_db
+def test_a_failed_last_backup_is_degraded(anon, settings, tmp_path):
+    settings.BACKUP_STATUS_DIR = str(tmp_path)
+    (tmp_path / "full.json").write_text('{"ok": true, "finished_at": "2026-11-25T10:00:00+00:00"}')
+    (tmp_path / "incr.json").write_text('{"ok": false, "finished_at": "2026-11-25T11:00:00+00:00"}')
+    body = anon.get("/health/").json()
+    assert (body["status"], body["checks"]["last_backup"]) == ("degraded", "down")
+    (tmp_path / "full.json").write_text('{"ok": true, "finished_at": "2026-11-25T12:00:00+00:00"}')
+    body = anon.get("/health/").json()
+    assert (body["status"], body["checks"]["last_backup"]) == ("ok", "up")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -29,7 +29,14 @@ class Drill:
 
     @property
     def data(self) -> Path:
-        return self.root / "data"
+        """The primary's data folder (after a failover, the promoted standby's)."""
+        node = self.root / "primary-node"
+        return self.root / (node.read_text().strip() if node.exists() else "data")
+
+    @property
+    def standby_where(self) -> dict:
+        """`sql`'s arguments for the standby."""
+        return {"port": self.env["DB_STANDBY_PORT"], "socket_dir": self.root / "run-standby"}
 
     @property
     def repo(self) -> Path:
@@ -88,6 +95,7 @@ def drill():
         "STACK_SESSION": f"drill-{os.getpid()}",
         "DB_DIRECT_PORT": str(free_port()),
         "DB_PORT": str(free_port()),
+        "DB_STANDBY_PORT": str(free_port()),
         "DB_NAME": "mastertrade",
         "WEB_BIND": f"127.0.0.1:{free_port()}",
         "WEB_WORKERS": "2",
@@ -102,7 +110,7 @@ def drill():
         drill.manage("migrate", "--no-input", "-v0")
         yield drill
     finally:
-        for service in ("web", "worker", "beat", "pgbouncer", "postgres"):
+        for service in ("web", "worker", "beat", "pgbouncer", "postgres", "standby"):
             drill.run(STACK, "stop-service", service, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
