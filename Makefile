@@ -59,6 +59,10 @@ bench-day: venv
 bench-decisions: venv
 	$(PY) bench/decisions.py $(BENCH_ARGS)
 
+# The synchronous standby's cost to writes, against a running server (docs/performance.md).
+bench-standby: venv
+	$(PY) bench/standby.py $(BENCH_ARGS)
+
 bench-calibration: venv
 	$(PY) bench/calibration.py $(BENCH_ARGS)
 

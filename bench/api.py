@@ -250,7 +250,7 @@ def probe(url, token, endpoint) -> None:
         raise SystemExit(f"No server at {url} ({exc}). Start it first: `make run` in another terminal.") from None
     finally:
         conn.close()
-    if response.status != 200:
+    if not 200 <= response.status < 300:
         raise SystemExit(f"{endpoint.method} {endpoint.path} answered {response.status}: {body!r}")
 
 

@@ -198,6 +198,7 @@ psql_standby() { as_pg "psql -h '$(pg_root)/run-standby' -p $PG_STANDBY_PORT -U 
 # so databases created later (the test database) have them.
 grant_monitor() {
   psql_primary >/dev/null <<EOF
+SET client_min_messages = warning;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mastertrade_monitor') THEN
     CREATE ROLE mastertrade_monitor NOLOGIN;

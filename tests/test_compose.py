@@ -72,6 +72,26 @@ def test_postgres(services):
     assert postgres["healthcheck"]["interval"] == "10s"
 
 
+def test_postgres_has_a_synchronous_standby(compose, services):
+    """docs/operations/standby.md: the primary waits for `standby`, which postgres-standby is."""
+    assert "synchronous_standby_names=standby" in services["postgres"]["command"]
+    assert "REPLICATION_PASSWORD" in _environment(services["postgres"])
+    standby = services["postgres-standby"]
+    assert standby["image"] == services["postgres"]["image"]
+    assert standby["entrypoint"] == ["/usr/local/bin/mastertrade-standby"]
+    assert _environment(standby)["PRIMARY_HOST"] == "postgres"
+    assert "postgres_standby_data:/var/lib/postgresql/data" in standby["volumes"]
+    assert "postgres_standby_data" in compose["volumes"]
+    assert _depends_on(standby)["postgres"]["condition"] == "service_healthy"
+    assert "pg_isready" in _healthcheck(standby)
+    script = (ROOT / "ops" / "postgres" / "standby.sh").read_text()
+    assert "pg_basebackup" in script and "application_name=standby" in script
+    init = (ROOT / "ops" / "postgres" / "initdb" / "10-standby.sh").read_text()
+    assert "REPLICATION LOGIN" in init and "pg_stat_file" in init and "pg_logical_emit_message" in init
+    dockerfile = (ROOT / "ops" / "postgres" / "Dockerfile").read_text()
+    assert "/docker-entrypoint-initdb.d/" in dockerfile and "/usr/local/bin/mastertrade-standby" in dockerfile
+
+
 def test_pgbouncer_pools_in_transaction_mode(services):
     pgbouncer = services["pgbouncer"]
     assert pgbouncer["image"].startswith("edoburu/pgbouncer")
