@@ -75,9 +75,11 @@ clean-backups: stop
 # GNU make itself exits 2 whenever a command fails: the script's own exit code (0 done, 1 failed,
 # 2 bad input, 75 busy) is printed on its last line ("exit code 75"); scripts and cron jobs that
 # branch on it call scripts/backup.py directly.
-TYPE ?= incr
-TARGET_TIME ?=
-CONFIRM ?=
+# Plain assignments, not ?=: only the command line sets them, never a TARGET_TIME or CONFIRM
+# left exported in the shell (a `make restore` must not turn into a point-in-time restore).
+TYPE = incr
+TARGET_TIME =
+CONFIRM =
 backup_run = scripts/backup.py $(1) || { rc=$$?; echo "[backup] exit code $$rc"; exit $$rc; }
 
 backup:

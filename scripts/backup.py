@@ -29,7 +29,6 @@ import fcntl
 import json
 import os
 import pwd
-import shlex
 import shutil
 import signal
 import socket
@@ -477,7 +476,7 @@ def plan_restore(target: datetime | None) -> Plan:
 
 def command_restore_options(target_text: str) -> int:
     target = parse_target(target_text) if target_text.strip() else None
-    print(" ".join(shlex.quote(arg) for arg in plan_restore(target).options()))
+    print("\n".join(plan_restore(target).options()))  # one a line: `mapfile -t` reads them
     return 0
 
 
@@ -921,7 +920,7 @@ def main(argv: list[str]) -> int:
             return command_restore_options(args.target_time)
         return command_schedule()
     except BadInput as err:
-        say(f"ERROR: {err}")
+        say(f"ERROR: {err}" if "nothing was changed" in str(err) else f"ERROR: {err}; nothing was changed")
         return EXIT_BAD_INPUT
     except BusyError as err:
         say(str(err))
