@@ -1,24 +1,18 @@
 """A restore cannot make things worse (issue 23 item 3), drilled on the stage's scratch stack:
-the times it names are restorable, a time on a timeline a restore abandoned comes back along
-that timeline, and an old server on the stack's port is detected before anything stops."""
+the times it names are restorable, and an old server on the stack's port is detected before
+anything stops. (A time on a timeline a restore abandoned: the runbook drill's "Undo a
+point-in-time restore", test_runbook.py.)"""
 
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import pytest
 
-from mastertrade.testing import wait_for
-
 from .conftest import STACK
-from .test_backups import ScratchCluster, committed_rows, full_backup, postmaster_pid, rows_on_a_backup, write_rows
+from .test_backups import ScratchCluster, committed_rows, full_backup, postmaster_pid
 
 pytestmark = pytest.mark.backups
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f+00")
 
 
 def test_the_earliest_time_backup_info_names_is_restorable(drill):
@@ -36,30 +30,6 @@ def test_the_earliest_time_backup_info_names_is_restorable(drill):
         assert drill.sql("SELECT 1", **scratch.where).strip() == "1"
     finally:
         scratch.stop()
-
-
-def test_a_time_on_an_abandoned_timeline_is_restored_along_it(drill, drill_app):
-    """Rows A, time a, rows B, time b, an incremental backup, rows C. Back to a (B and C leave,
-    the incremental backup is now on an abandoned timeline), then to b: B comes back."""
-    goal, rows_a = rows_on_a_backup(drill, drill_app, "tl-A")
-    at_a = datetime.now(UTC)
-    write_rows(drill_app, goal, "tl-B")
-    rows_b = committed_rows(drill)
-    at_b = datetime.now(UTC)
-    drill.backup("backup", "incr")
-    incr = drill.backups()[-1]["label"]
-    write_rows(drill_app, goal, "tl-C")
-
-    first = drill.backup("restore", stamp(at_a), env={"CONFIRM": "yes"})
-    assert "restore finished" in first.stdout and committed_rows(drill) == rows_a
-    info = drill.backup("info").stdout
-    assert re.search(rf"{incr} on timeline \d+, restorable from \S+  ABANDONED", info), info
-
-    second = drill.backup("restore", stamp(at_b), env={"CONFIRM": "yes"})
-    assert "abandoned by a restore" in second.stdout, second.stdout
-    assert "restore finished" in second.stdout
-    assert committed_rows(drill) == rows_b
-    assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
 
 
 def test_restore_refuses_a_foreign_server_on_the_stack_port(drill):

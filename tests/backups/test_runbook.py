@@ -57,6 +57,10 @@ def test_every_sh_block_of_the_runbook_runs_on_the_scratch_stack(drill, drill_ma
         assert result.returncode == 0, outcome
         if heading == "Restore to a point in time":
             assert committed_rows(drill) == rows_a, "the point-in-time restore did not go back to TARGET_TIME"
+            # The backups the runbook took after TARGET_TIME now lie on the abandoned timeline.
+            assert re.search(r"restorable from \S+  ABANDONED", drill.backup("info").stdout)
         if heading == "Undo a point-in-time restore":
+            # UNDO_TIME lies on the timeline the point-in-time restore abandoned: restored along it.
+            assert "abandoned by a restore" in result.stdout, result.stdout
             assert committed_rows(drill) == rows_b, "undoing the point-in-time restore did not bring B back"
     assert wait_for(lambda: http.call("GET", "/health/")[0] == 200, 60)
