@@ -771,7 +771,7 @@ def command_restore(target_text: str) -> int:
             failed = new.with_name(f"{data.name}.failed-restore-{stamp}")
             if new.exists():
                 new.rename(failed)
-            problems = start_apps(app, done) if old.healthy else []
+            problems = start_apps(app, done, wait_health=old.healthy)  # as they ran before
             keep = f"the attempt is kept in {failed} (delete it once looked at)"
             if old.healthy:
                 raise RolledBack("; ".join([*problems, f"the restore failed: {err}", keep])) from None
@@ -820,7 +820,7 @@ def stack_output(*args: str) -> str:
     return subprocess.run([STACK, *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def start_apps(app: list[str], done: list[str]) -> list[str]:
+def start_apps(app: list[str], done: list[str], wait_health: bool = True) -> list[str]:
     """Start each app that ran before (a failure of one never keeps the others down), then
     wait for /health/ 200 when web is among them. Returns what failed, with the reason."""
     failed = []
@@ -834,7 +834,7 @@ def start_apps(app: list[str], done: list[str]) -> list[str]:
         done.append(f"started the app again ({', '.join(started)})")
     if not app:
         done.append("the app was not running: start it with make run")
-    if "web" in started:
+    if "web" in started and wait_health:
         timeout = env_int("RESTORE_HEALTH_TIMEOUT", 300)
         if wait_for(lambda: health_code() == 200, timeout):
             done.append(f"{health_url()} answers 200")
