@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .PHONY: run test test-busy stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
-	backup backup-info backup-verify restore failover rebuild-standby standby-status standby-off standby-on bench-standby
+	backup backup-info backup-verify restore clean-backups failover rebuild-standby standby-status standby-off standby-on bench-standby
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,26 +66,37 @@ bench-standby: venv
 bench-calibration: venv
 	$(PY) bench/calibration.py $(BENCH_ARGS)
 
-# Stop everything and delete all local data (database, Redis, logs).
-clean: stop
-	rm -rf var "$$(scripts/stack.sh pg-root)"
+# Stop everything and delete all local data (database, Redis, logs) but the backups
+# (`scripts/stack.sh backup-repo`); `make clean-backups` deletes those too.
+clean:
+	scripts/stack.sh clean
+
+clean-backups: stop
+	scripts/stack.sh clean-backups
 
 # Backups (pgBackRest; docs/operations/backups.md, docs/operations/runbook.md): make backup [TYPE=full|incr],
-# make backup-info, make backup-verify, make restore [TARGET_TIME="2026-11-25 14:03:00+00"].
-TYPE ?= incr
-TARGET_TIME ?=
+# make backup-info, make backup-verify, make restore [TARGET_TIME="2026-11-25 14:03:00+00"] [CONFIRM=yes].
+# GNU make itself exits 2 whenever a command fails: the script's own exit code (0 done, 1 failed,
+# 2 bad input, 75 busy) is printed on its last line ("exit code 75"); scripts and cron jobs that
+# branch on it call scripts/backup.py directly.
+# Plain assignments, not ?=: only the command line sets them, never a TARGET_TIME or CONFIRM
+# left exported in the shell (a `make restore` must not turn into a point-in-time restore).
+TYPE = incr
+TARGET_TIME =
+CONFIRM =
+backup_run = scripts/backup.py $(1) || { rc=$$?; echo "[backup] exit code $$rc"; exit $$rc; }
 
 backup:
-	scripts/backup.py backup $(TYPE)
+	@$(call backup_run,backup $(TYPE))
 
 backup-info:
-	scripts/backup.py info
+	@$(call backup_run,info)
 
 backup-verify:
-	scripts/backup.py verify
+	@$(call backup_run,verify)
 
 restore:
-	scripts/backup.py restore "$(TARGET_TIME)"
+	@CONFIRM="$(CONFIRM)" $(call backup_run,restore "$(TARGET_TIME)")
 
 # The synchronous standby (docs/operations/standby.md): promote it and fence the primary;
 # make a new one from the current primary; show it; relax / restore synchronous commit.

@@ -20,14 +20,19 @@
 # their ports and sockets: the primary listens on DB_DIRECT_PORT and <pg-root>/run, the
 # standby on DB_STANDBY_PORT and <pg-root>/run-standby, so PgBouncer, backups and psql
 # always reach the primary at the same address.
+#   scripts/stack.sh env       the stack's settings as shell exports: eval "$(scripts/stack.sh env)"
+#   scripts/stack.sh pg-root | pg-data | backup-repo   PostgreSQL's folder, its data folder, the backups
+#   scripts/stack.sh clean     delete the stack's data and logs, KEEPING the backup repository
+#   scripts/stack.sh clean-backups    delete the backup repository (nothing else)
 #
 # Every start waits for the service's readiness signal (an open port, a live pidfile) for up
 # to STACK_START_TIMEOUT seconds (default 120: a busy machine may take that long), and fails
 # early, with the log's tail, when the process exits first.
 #
-# WAL archiving: every cluster archives its WAL to a pgBackRest repository next to its
-# data (<pg-root>/pgbackrest/, stanza `mastertrade`); scripts/backup.py takes, lists and
-# restores the backups (make backup / backup-info / restore).
+# WAL archiving: every cluster archives its WAL to a pgBackRest repository (stanza
+# `mastertrade`) in BACKUP_REPO_PATH, by default <pg-root>-backups: beside PostgreSQL's
+# folder, never inside it, so deleting the cluster's folder keeps its backups.
+# scripts/backup.py takes, lists and restores the backups (make backup / backup-info / restore).
 #
 # PostgreSQL and PgBouncer refuse to run as root: as root they run as the `postgres`
 # OS user. Ports and names come from the same environment variables as the settings.
@@ -56,12 +61,14 @@ log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 
-# PostgreSQL's own folders must be reachable by the user it runs as. A clone under a
-# mode-700 home (e.g. /root) is not reachable by `postgres`: keep the server data in a
-# folder it can reach, named after this checkout, and say so.
+# PostgreSQL's own folders must be reachable by the user it runs as. As root, PostgreSQL
+# runs as `postgres`, which may not reach the checkout (a mode-700 home such as /root):
+# its folder is then always /var/tmp/mastertrade-<hash of the checkout's path>, whether
+# var/ exists or not. A cluster that an older version of this script made in var/pg is
+# kept where it is. Not root: var/pg.
 pg_root() {
   if [ -n "${STACK_PG_ROOT:-}" ]; then echo "$STACK_PG_ROOT"; return; fi
-  if is_root && ! su postgres -s /bin/sh -c "test -x '$VAR' && test -r '$VAR'" 2>/dev/null; then
+  if is_root && [ ! -f "$VAR/pg/data/PG_VERSION" ]; then
     echo "/var/tmp/mastertrade-$(printf '%s' "$ROOT" | md5sum | cut -c1-10)"
   else
     echo "$VAR/pg"
@@ -73,6 +80,47 @@ primary_node() { cat "$(pg_root)/primary-node" 2>/dev/null || echo data; }
 standby_node() { [ "$(primary_node)" = data ] && echo standby || echo data; }
 pg_data() { echo "$(pg_root)/$(primary_node)"; }
 standby_data() { echo "$(pg_root)/$(standby_node)"; }
+# The pgBackRest repository: BACKUP_REPO_PATH, by default beside PostgreSQL's folder.
+backup_repo() { echo "${BACKUP_REPO_PATH:-$(pg_root)-backups}"; }
+
+# The stack's settings as shell exports (eval "$(scripts/stack.sh env)"): what the runbook's
+# commands and an operator's shell use. Defaults are filled in.
+print_env() {
+  local name value
+  for name in DB_DIRECT_PORT DB_PORT REDIS_CACHE_PORT REDIS_BROKER_PORT DB_NAME DB_USER DB_PASSWORD WEB_BIND \
+      STACK_SESSION STACK_VAR STACK_PG_ROOT BACKUP_REPO_PATH BACKUP_STATUS_DIR; do
+    case $name in
+      DB_DIRECT_PORT) value=$PG_PORT ;; DB_PORT) value=$PGBOUNCER_PORT ;;
+      REDIS_CACHE_PORT) value=$REDIS_CACHE_PORT ;; REDIS_BROKER_PORT) value=$REDIS_BROKER_PORT ;;
+      DB_NAME) value=$DB_NAME ;; DB_USER) value=$DB_USER ;; DB_PASSWORD) value=$DB_PASSWORD ;;
+      WEB_BIND) value=${WEB_BIND:-127.0.0.1:8000} ;; BACKUP_REPO_PATH) value=$(backup_repo) ;;
+      *) value=${!name:-}; [ -n "$value" ] || continue ;;
+    esac
+    printf 'export %s=%q\n' "$name" "$value"
+  done
+}
+
+# `make clean`: the stack's data and logs go, the backup repository stays (also when it
+# lies under var/); `make clean-backups` deletes the repository, and says so.
+clean() {
+  local repo; repo="$(backup_repo)"
+  stop
+  rm -rf "$(pg_root)"
+  if [ -d "$VAR" ]; then
+    find "$VAR" -mindepth 1 -maxdepth 1 | while read -r path; do
+      case "$repo/" in "$path"/*) continue ;; esac
+      rm -rf "$path"
+    done
+  fi
+  log "deleted the stack's data and logs; the backups are kept in $repo (make clean-backups deletes them)"
+}
+
+clean_backups() {
+  local repo; repo="$(backup_repo)"
+  [ -d "$repo" ] || { log "no backup repository in $repo"; return 0; }
+  rm -rf "$repo"
+  log "deleted the backup repository $repo"
+}
 
 as_pg() {
   # Run a command as the PostgreSQL owner (postgres when root, else ourselves).
@@ -135,12 +183,12 @@ BACKUP_STANZA=mastertrade
 # one machine never share a lock or a repository. Backups connect to PostgreSQL directly
 # over its Unix socket, never through PgBouncer.
 write_pgbackrest_conf() {
-  local root=$1 dir="$1/pgbackrest"
-  mkdir -p "$dir/repo" "$dir/log" "$dir/lock" "$dir/spool"
+  local root=$1 dir="$1/pgbackrest" repo; repo="$(backup_repo)"
+  mkdir -p "$dir/log" "$dir/lock" "$dir/spool" "$repo"
   cat > "$dir/pgbackrest.conf" <<EOF
 # generated by scripts/stack.sh
 [global]
-repo1-path=$dir/repo
+repo1-path=$repo
 repo1-retention-full=${BACKUP_RETENTION_FULL:-7}
 log-path=$dir/log
 lock-path=$dir/lock
@@ -156,7 +204,7 @@ pg1-port=$PG_PORT
 pg1-socket-path=$root/run
 pg1-user=postgres
 EOF
-  if is_root; then chown -R postgres: "$dir"; fi
+  if is_root; then chown -R postgres: "$dir"; chown postgres: "$repo"; fi
 }
 
 # WAL archiving settings, appended to postgresql.conf when missing (clusters created before
@@ -178,10 +226,10 @@ EOF
 
 ensure_stanza() {
   local root=$1
-  [ -f "$root/pgbackrest/repo/backup/$BACKUP_STANZA/backup.info" ] && return 0
+  [ -f "$(backup_repo)/backup/$BACKUP_STANZA/backup.info" ] && return 0
   as_pg "pgbackrest --config='$root/pgbackrest/pgbackrest.conf' --stanza=$BACKUP_STANZA stanza-create >/dev/null" \
     || die "pgbackrest stanza-create failed (see $root/pgbackrest/log/)"
-  log "pgBackRest stanza $BACKUP_STANZA created (repository $root/pgbackrest/repo)"
+  log "pgBackRest stanza $BACKUP_STANZA created (repository $(backup_repo))"
 }
 
 # pg_ctl's -o for a role: its port and socket folder (a node changes role at a failover).
@@ -232,12 +280,13 @@ start_postgres() {
   [ ! -e "$root/fenced-$(primary_node)" ] || die "$data was fenced at a failover; \`make rebuild-standby\` replaces it"
   mkdir -p "$root" "$run" "$VAR/log"
   if is_root; then chown postgres: "$root" "$run"; fi
-  if [ "$root" != "$VAR/pg" ]; then log "PostgreSQL data is kept in $root (postgres cannot reach $VAR)"; fi
+  if [ "$root" != "$VAR/pg" ]; then log "PostgreSQL data is kept in $root (as root it runs as postgres, outside the checkout)"; fi
   if [ ! -f "$data/PG_VERSION" ]; then
     # Never paper over a lost cluster with an empty one while backups of it exist.
-    if [ -f "$root/pgbackrest/repo/backup/$BACKUP_STANZA/backup.info" ] && [ -z "${STACK_ALLOW_EMPTY_CLUSTER:-}" ] \
-      && grep -q '"backup-timestamp-stop"\|^[0-9]\{8\}-[0-9]\{6\}F=' "$root/pgbackrest/repo/backup/$BACKUP_STANZA/backup.info"; then
-      die "the cluster's data folder $data is gone but backups of it exist: restore it with \`make restore\` (docs/operations/runbook.md#restore-latest), or delete $root to start empty"
+    local info; info="$(backup_repo)/backup/$BACKUP_STANZA/backup.info"
+    if [ -f "$info" ] && [ -z "${STACK_ALLOW_EMPTY_CLUSTER:-}" ] \
+      && grep -q '"backup-timestamp-stop"\|^[0-9]\{8\}-[0-9]\{6\}F=' "$info"; then
+      die "the cluster's data folder $data is gone but backups of it exist in $(backup_repo): restore it with \`make restore\` (docs/operations/runbook.md#restore-latest). To start an empty cluster instead, keep those backups and point BACKUP_REPO_PATH at a new folder"
     fi
     log "initialising a PostgreSQL cluster in $data"
     local pwfile="$root/.pw"
@@ -579,6 +628,10 @@ case "${1:-}" in
     wait_ready "the standby's streaming" "" "$(pg_root)/standby.log" streaming
     set_sync "$STANDBY_NAME"; wait_ready "synchronous replication" "" "$(pg_root)/standby.log" synchronous
     log "synchronous commit restored" ;;
+  backup-repo) backup_repo ;;
+  env) print_env ;;
+  clean) clean ;;
+  clean-backups) clean_backups ;;
   # Fault drills (tests/faults): stop or start one service of the stack.
   stop-service) stop_one "$2" ;;
   start-service)
@@ -589,5 +642,5 @@ case "${1:-}" in
       redis-cache) start_redis cache "$REDIS_CACHE_PORT" --maxmemory "$REDIS_CACHE_MAXMEMORY" --maxmemory-policy allkeys-lru ;;
       redis-broker) start_redis broker "$REDIS_BROKER_PORT" --maxmemory 0 --maxmemory-policy noeviction ;;
     esac ;;
-  *) echo "usage: $0 deps|start|stop|stop-started|status|pg-root|pg-data|failover|rebuild-standby|standby-status|standby-off|standby-on|stop-service NAME|start-service NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 deps|start|stop|stop-started|status|env|pg-root|pg-data|backup-repo|clean|clean-backups|failover|rebuild-standby|standby-status|standby-off|standby-on|stop-service NAME|start-service NAME|start-app NAME" >&2; exit 2 ;;
 esac

@@ -105,26 +105,49 @@ def test_every_metric_a_rule_reads_exists(client):
         assert not missing, f"{rule['alert']} reads {missing}, which nothing exports"
 
 
-def test_alertmanager_config_renders_from_the_environment_and_checks(tmp_path):
+NASTY = {
+    "ALERT_EMAIL_TO": "ops@example.com",
+    "ALERT_SMTP_USERNAME": "user: with a colon # and a hash",
+    "ALERT_SMTP_PASSWORD": 'back\\slash \\" with "quotes" & pipes| \'single\' ${NOT_A_PLACEHOLDER}\nsecond line\ttab',
+    "ALERT_WEBHOOK_URL": "https://hooks.example.com/alerts?a=1&b=2#x:y",
+    "ALERT_REPEAT_INTERVAL": "2h",
+    "RUNBOOK_BASE_URL": 'https://example.com/back\\slash/"quoted"',
+}
+
+
+def render_alertmanager(tmp_path, **values) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path / "alertmanager.yml"
     env = os.environ | {
         "RENDER_ONLY": "1",
         "ALERTMANAGER_TEMPLATE": str(ALERTMANAGER / "alertmanager.yml.tmpl"),
         "ALERTMANAGER_CONFIG": str(out),
-        "ALERT_EMAIL_TO": "ops@example.com",
-        "ALERT_SMTP_PASSWORD": 'with "quotes" & pipes|',
-        "ALERT_WEBHOOK_URL": "https://hooks.example.com/alerts?a=1&b=2",
-        "ALERT_REPEAT_INTERVAL": "2h",
+        **values,
     }
-    subprocess.run(["sh", str(ALERTMANAGER / "render.sh")], env=env, check=True)
+    result = subprocess.run(["sh", str(ALERTMANAGER / "render.sh")], env=env, capture_output=True, text=True)
+    return result, out
+
+
+def test_alertmanager_config_renders_any_secret_to_itself_and_amtool_accepts_it(tmp_path):
+    """Backslashes, quotes, newlines, colons: every value comes out of the YAML as it went in."""
+    result, out = render_alertmanager(tmp_path, **NASTY)
+    assert result.returncode == 0, result.stderr
     config = yaml.safe_load(out.read_text())
-    assert config["receivers"][0]["email_configs"][0]["to"] == "ops@example.com"
-    assert config["receivers"][0]["webhook_configs"][0]["url"] == "https://hooks.example.com/alerts?a=1&b=2"
-    assert config["global"]["smtp_auth_password"] == 'with "quotes" & pipes|'
+    assert config["receivers"][0]["email_configs"][0]["to"] == NASTY["ALERT_EMAIL_TO"]
+    assert config["receivers"][0]["webhook_configs"][0]["url"] == NASTY["ALERT_WEBHOOK_URL"]
+    assert config["global"]["smtp_auth_username"] == NASTY["ALERT_SMTP_USERNAME"]
+    assert config["global"]["smtp_auth_password"] == NASTY["ALERT_SMTP_PASSWORD"]
+    assert config["global"]["smtp_require_tls"] is True
     assert config["route"]["repeat_interval"] == "2h"
     assert config["route"]["group_by"] == ["alertname", "severity"]
-    result = subprocess.run(["amtool", "check-config", str(out)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    text = config["receivers"][0]["email_configs"][0]["text"]
+    assert 'Runbook: {{ "https://example.com/back\\\\slash/\\"quoted\\"" }}/' in text  # a Go string literal
+    checked = subprocess.run(["amtool", "check-config", str(out)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_alertmanager_render_refuses_a_require_tls_that_is_not_a_boolean(tmp_path):
+    result, _ = render_alertmanager(tmp_path, ALERT_SMTP_REQUIRE_TLS="yes: true")
+    assert result.returncode == 2 and "must be true or false" in result.stderr
 
 
 def runbook_sections(title: str) -> dict[str, str]:

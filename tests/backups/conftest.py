@@ -1,6 +1,9 @@
 """Backup drills: a second PostgreSQL + PgBouncer of the local stack (their own ports, their
 own data folder and pgBackRest repository), so a drill that deletes or replaces the cluster
-never touches the stack the rest of the suite runs on. Redis is the main stack's."""
+never touches the stack the rest of the suite runs on. Redis is the main stack's.
+
+One scratch stack for the whole stage (session scope): the backup drills and the runbook
+drill (test_runbook.py) share it and its base backup, which keeps the stage short."""
 
 import json
 import os
@@ -28,19 +31,28 @@ class Drill:
     env: dict = field(default_factory=dict)
 
     @property
+    def pg_root(self) -> Path:
+        return Path(self.env["STACK_PG_ROOT"])
+
+    @property
     def data(self) -> Path:
         """The primary's data folder (after a failover, the promoted standby's)."""
-        node = self.root / "primary-node"
-        return self.root / (node.read_text().strip() if node.exists() else "data")
+        node = self.pg_root / "primary-node"
+        return self.pg_root / (node.read_text().strip() if node.exists() else "data")
 
     @property
     def standby_where(self) -> dict:
         """`sql`'s arguments for the standby."""
-        return {"port": self.env["DB_STANDBY_PORT"], "socket_dir": self.root / "run-standby"}
+        return {"port": self.env["DB_STANDBY_PORT"], "socket_dir": self.pg_root / "run-standby"}
+
+    @property
+    def repo_path(self) -> Path:
+        """The pgBackRest repository: beside the cluster's folder, not in it."""
+        return Path(self.env["BACKUP_REPO_PATH"])
 
     @property
     def repo(self) -> Path:
-        return self.root / "pgbackrest" / "repo" / "backup" / "mastertrade"
+        return self.repo_path / "backup" / "mastertrade"
 
     @property
     def status_dir(self) -> Path:
@@ -61,7 +73,7 @@ class Drill:
         return self.run("make", "--no-print-directory", *args, check=check)
 
     def sql(self, query: str, *, port: str | None = None, socket_dir: Path | None = None) -> str:
-        cmd = ["psql", "-h", str(socket_dir or self.root / "run"), "-p", port or self.env["DB_DIRECT_PORT"]]
+        cmd = ["psql", "-h", str(socket_dir or self.pg_root / "run"), "-p", port or self.env["DB_DIRECT_PORT"]]
         cmd += ["-U", "postgres", "-d", "mastertrade", "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", query]
         return self.run(*as_postgres(cmd)).stdout
 
@@ -70,7 +82,7 @@ class Drill:
         return info[0]["backup"] if info else []
 
     def pgbackrest(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        conf = self.root / "pgbackrest" / "pgbackrest.conf"
+        conf = self.pg_root / "pgbackrest" / "pgbackrest.conf"
         return self.run(*as_postgres(["pgbackrest", f"--config={conf}", "--stanza=mastertrade", *args]), check=check)
 
     def manage(self, *args: str) -> str:
@@ -81,7 +93,7 @@ def as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def drill():
     """A PostgreSQL + PgBouncer of its own, migrated, with WAL archiving and a stanza."""
     # Not pytest's tmp_path: as root, `postgres` must reach the folder (a 700 parent would stop it).
@@ -90,12 +102,14 @@ def drill():
     (root / "var" / "run").mkdir(parents=True)
     (root / "var" / "prometheus").mkdir()
     env = os.environ | {
-        "STACK_PG_ROOT": str(root),
+        "STACK_PG_ROOT": str(root / "pg"),
+        "BACKUP_REPO_PATH": str(root / "backups"),
         "STACK_VAR": str(root / "var"),
         "STACK_SESSION": f"drill-{os.getpid()}",
         "DB_DIRECT_PORT": str(free_port()),
         "DB_PORT": str(free_port()),
         "DB_STANDBY_PORT": str(free_port()),
+        "STACK_STANDBY": "1",
         "DB_NAME": "mastertrade",
         "WEB_BIND": f"127.0.0.1:{free_port()}",
         "WEB_WORKERS": "2",
@@ -108,6 +122,9 @@ def drill():
         drill.run(STACK, "start-service", "postgres")
         drill.run(STACK, "start-service", "pgbouncer")
         drill.manage("migrate", "--no-input", "-v0")
+        # A synchronous standby, as `make run` has: every drill (restores rebuild it, the
+        # runbook's failover promotes it) runs where production does.
+        drill.run(STACK, "rebuild-standby")
         yield drill
     finally:
         for service in ("web", "worker", "beat", "pgbouncer", "postgres", "standby"):
@@ -115,7 +132,7 @@ def drill():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def drill_app(drill):
     """The drill's web (gunicorn in the background, as `make run` starts it; a restore stops
     and restarts it) and an API client with a token."""

@@ -4,8 +4,8 @@ Runs in its own stage of `make test` (marker `backups`): the drills take backups
 into a scratch cluster, corrupt the repository and delete a cluster's data folder — of the
 drill stack (tests/backups/conftest.py), never of the stack the suite runs on.
 
-(One module of about 490 lines: the drills share its module-scoped scratch stack and base
-backup, which keeps the stage within its time.)"""
+(One module of about 600 lines: the drills share the stage's scratch stack and base backup,
+which keeps the stage within its time.)"""
 
 import contextlib
 import itertools
@@ -72,7 +72,7 @@ class ScratchCluster:
 
     def __init__(self, drill):
         self.drill = drill
-        self.path = drill.root / f"scratch-{time.monotonic_ns()}"
+        self.path = drill.pg_root / f"scratch-{time.monotonic_ns()}"
         self.port = str(free_port())
 
     def restore(self, *args: str) -> "ScratchCluster":
@@ -82,7 +82,8 @@ class ScratchCluster:
         self.drill.pgbackrest("restore", f"--pg1-path={self.path}", "--archive-mode=off", *args)
         options = f"-p {self.port} -k {self.path} -c archive_mode=off -c listen_addresses=''"
         cmd = [f"{PG_BIN}/pg_ctl", "-D", str(self.path), "-l", f"{self.path}.log", "-o", options, "-w", "start"]
-        self.drill.run(*as_postgres(cmd))
+        started = self.drill.run(*as_postgres(cmd), check=False)
+        assert started.returncode == 0, Path(f"{self.path}.log").read_text()[-2000:]
         in_recovery = lambda: self.drill.sql("SELECT pg_is_in_recovery()", **self.where).strip() == "f"  # noqa: E731
         assert wait_for(in_recovery, 120), Path(f"{self.path}.log").read_text()[-2000:]
         return self
@@ -109,26 +110,30 @@ def postmaster_pid(drill) -> int:
 # --- 1. Bad input: a clear message, exit 2, the running cluster untouched.
 
 
-def test_restore_refuses_bad_input_and_leaves_the_cluster_alone(drill):
+def test_restore_refuses_bad_input_and_leaves_the_cluster_alone(drill, drill_app):
     pid = postmaster_pid(drill)
     if not drill.backups():
         result = drill.make("restore", check=False)
         assert result.returncode == 2
-        assert "there is no backup in the repository" in result.stdout
+        assert "there is no backup in the repository" in result.stdout and "exit code 2" in result.stdout
     full_backup(drill)
     oldest = datetime.fromtimestamp(drill.backups()[0]["timestamp"]["stop"], UTC)
     cases = {
         "yesterday at noon": "is not a time",
         "2026-11-25 14:03:00": "has no UTC offset",
-        (oldest - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+00"): "is before the oldest backup",
+        oldest.strftime("%Y-%m-%d %H:%M:%S+00"): "is before the oldest backup",  # its stop time, rounded down
         (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S+00"): "is in the future",
+        # A valid target without confirmation (no terminal here, no CONFIRM=yes).
+        datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S+00"): "needs confirmation: run it again with CONFIRM=yes",
     }
     for target, message in cases.items():
         result = drill.make("restore", f"TARGET_TIME={target}", check=False)
         assert result.returncode == 2, result.stdout + result.stderr
-        assert message in result.stdout
+        assert message in result.stdout and "nothing was changed" in result.stdout
+        assert "[backup] exit code 2" in result.stdout  # make's own exit code is always 2
     assert postmaster_pid(drill) == pid
     assert drill.sql("SELECT 1").strip() == "1"
+    assert drill_app.call("GET", "/health/")[0] == 200  # the app was never stopped
     assert drill.backup("backup", "bogus", check=False).returncode == 2
 
 
@@ -138,7 +143,7 @@ def test_a_cluster_without_archiving_gets_it_at_the_next_start(drill):
     original = conf.read_text()
     kept = [line for line in original.splitlines() if "archive" not in line and "wal_level" not in line]
     conf.write_text("\n".join(kept) + "\n")
-    pg_ctl = [f"{PG_BIN}/pg_ctl", "-D", str(drill.data), "-l", str(drill.root / "postgres.log"), "-w", "restart"]
+    pg_ctl = [f"{PG_BIN}/pg_ctl", "-D", str(drill.data), "-l", str(drill.pg_root / "postgres.log"), "-w", "restart"]
     drill.run(*as_postgres(pg_ctl))
     assert drill.sql("SHOW archive_mode").strip() == "off"
     result = drill.run(STACK, "start-service", "postgres")
@@ -149,13 +154,15 @@ def test_a_cluster_without_archiving_gets_it_at_the_next_start(drill):
 
 
 def test_the_stack_never_creates_an_empty_cluster_over_existing_backups(drill, tmp_path):
+    """The cluster's folder is gone, its backups (beside it) are not: the stack refuses to
+    start an empty cluster, and its message keeps the backups."""
     full_backup(drill)
     other = drill.env | {"STACK_PG_ROOT": str(drill.root / "elsewhere"), "DB_DIRECT_PORT": str(free_port())}
-    (drill.root / "elsewhere" / "pgbackrest" / "repo").mkdir(parents=True)
-    os.symlink(drill.repo.parent, drill.root / "elsewhere" / "pgbackrest" / "repo" / "backup")
     result = drill.run(STACK, "start-service", "postgres", check=False, env=other)
     assert result.returncode == 1
     assert "data folder" in result.stderr and "backups of it exist" in result.stderr and "make restore" in result.stderr
+    assert "keep those backups and point BACKUP_REPO_PATH at a new folder" in result.stderr
+    assert "delete" not in result.stderr
     assert not (drill.root / "elsewhere" / "data" / "PG_VERSION").exists()
 
 
@@ -283,7 +290,7 @@ def lock_held(path: Path) -> bool:
 
 
 def test_wal_archiving_failure_shows_in_pg_stat_archiver_and_fails_the_backup(drill):
-    archive = drill.root / "pgbackrest" / "repo" / "archive"
+    archive = drill.repo_path / "archive"
     full_backup(drill)
     failed_before = int(drill.sql("SELECT failed_count FROM pg_stat_archiver").strip())
     archive.chmod(0o000)  # the repository's archive is unwritable (a full or broken disk)
@@ -347,7 +354,7 @@ def test_disaster_data_folder_deleted_restore_latest(drill, drill_app):
     result = drill.make("restore")
     assert "restore finished" in result.stdout, result.stdout
     assert "started the app again (web)" in result.stdout
-    assert "moved the damaged data folder aside" in result.stdout
+    assert "moved the old data folder aside" in result.stdout and "data.damaged-" in result.stdout
     assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, 60)
     code, body = drill_app.call("POST", "/api/v1/trades/", closed_trade_body(goal, "after-restore"))
     assert code == 201, body
@@ -432,7 +439,9 @@ def test_restore_on_a_busy_machine_brings_web_worker_and_beat_back(drill, drill_
     before = app_pids(drill)
     with cpu_hog():
         started = time.monotonic()
-        result = drill.backup("restore", target.strftime("%Y-%m-%d %H:%M:%S.%f+00"), check=False)
+        result = drill.backup(
+            "restore", target.strftime("%Y-%m-%d %H:%M:%S.%f+00"), check=False, env={"CONFIRM": "yes"}
+        )
         took = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "started the app again (web, worker, beat)" in result.stdout
@@ -441,16 +450,19 @@ def test_restore_on_a_busy_machine_brings_web_worker_and_beat_back(drill, drill_
     assert all(after.values()) and not set(after.values()) & set(before.values()), (before, after)
     assert http.call("GET", "/health/")[0] == 200
     assert committed_rows(drill) == rows_a  # B undone: the restore did restore
-    assert not list(drill.root.glob("data.before-restore-*"))  # the old cluster is dropped once the new one serves
+    kept = list(drill.pg_root.glob("data.before-restore-*"))
+    assert kept and f"rm -rf {kept[-1]}" in result.stdout  # the old cluster is kept aside, and the script says so
+    assert "everything committed after it" in result.stdout  # what the restore dropped, said before it started
     print(f"busy restore drill: point-in-time restore and web, worker, beat back in {took:.1f} s under stress")
 
 
 def test_a_restore_that_cannot_serve_rolls_back_to_the_cluster_it_started_from(drill, drill_make_run):
     """The archived WAL cannot be read (a broken repository disk): the restored cluster never
-    comes up, so the restore puts the cluster it started from back, with its app."""
+    comes up, so the cluster the restore started from — never stopped — serves on, with its app."""
     http = drill_make_run
     goal, rows = rows_on_a_backup(drill, http, "rollback")
-    wal = [path for path in (drill.root / "pgbackrest" / "repo" / "archive").rglob("*") if path.is_file()]
+    pid = postmaster_pid(drill)
+    wal = [path for path in (drill.repo_path / "archive").rglob("*") if path.is_file()]
     wal = [path for path in wal if "archive.info" not in path.name]
     for path in wal:
         path.chmod(0o000)
@@ -460,12 +472,13 @@ def test_a_restore_that_cannot_serve_rolls_back_to_the_cluster_it_started_from(d
         for path in wal:
             path.chmod(0o640)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "ROLLED BACK" in result.stdout and "the restore failed" in result.stdout
+    assert "the cluster it started from serves as before" in result.stdout and "the restore failed" in result.stdout
     assert "started the app again (web, worker, beat)" in result.stdout
     assert all(app_pids(drill).values()), app_pids(drill)
     assert http.call("GET", "/health/")[0] == 200
     assert committed_rows(drill) == rows  # the cluster it started from, row for row
-    assert list(drill.root.glob("data.failed-restore-*"))  # the failed attempt, kept to look at
+    assert postmaster_pid(drill) == pid  # never stopped
+    assert list(drill.pg_root.glob("data.failed-restore-*"))  # the failed attempt, kept to look at
     drill.pgbackrest("check")  # archiving works on the cluster it rolled back to
 
 
@@ -484,7 +497,7 @@ def test_an_app_that_does_not_come_back_fails_the_restore_but_not_the_others(dri
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED: beat did not start" in result.stdout and "beat exited while starting" in result.stdout
     assert "started the app again (web, worker)" in result.stdout and "/health/ answers 200" in result.stdout
-    assert "ROLLED BACK" not in result.stdout
+    assert "serves as before" not in result.stdout
     pids = app_pids(drill)
     assert pids["web"] and pids["worker"] and not pids["beat"], pids
     assert http.call("GET", "/health/")[0] == 200

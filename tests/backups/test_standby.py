@@ -31,13 +31,18 @@ DEADLINE = 3
 def standby(drill):
     """The drill stack with a synchronous standby; its web cancels statements after DEADLINE s."""
     drill.env["DB_REQUEST_DEADLINE_SECONDS"] = str(DEADLINE)
-    drill.run(STACK, "rebuild-standby")
+    if "streaming/sync" not in drill.run(STACK, "standby-status").stdout:
+        drill.run(STACK, "rebuild-standby")
     assert "streaming/sync" in drill.run(STACK, "standby-status").stdout
     return drill
 
 
 @pytest.fixture(scope="module")
 def app(standby, drill_app):
+    """The stage's web, restarted with the short database deadline."""
+    standby.run(STACK, "stop-service", "web")
+    standby.run(STACK, "start-app", "web")
+    assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, START_TIMEOUT), "the drill's web is not healthy"
     return drill_app
 
 
@@ -164,7 +169,7 @@ def test_disaster_primary_data_deleted_failover_loses_no_acknowledged_trade(stan
         assert wait_for(lambda: len(writers.acked) >= acked_before_failover + 40, 120), writers.unexpected[:3]
     assert not writers.unexpected, writers.unexpected[:3]
     assert not Path(f"/proc/{old_pid}").exists() or Path(f"/proc/{old_pid}/stat").read_text().split()[2] == "Z"
-    assert (drill.root / "fenced-data").exists()
+    assert (drill.pg_root / f"fenced-{old_data.name}").exists()
     assert app.call("GET", "/health/")[0] == 200
 
     acked = set(writers.acked)
@@ -186,12 +191,13 @@ def test_disaster_primary_data_deleted_failover_loses_no_acknowledged_trade(stan
 
 def test_rebuild_standby_after_failover_makes_a_new_synchronous_standby(standby, app):
     drill = standby
-    assert drill.data.name == "standby"  # the promoted node is the primary
+    fenced = "standby" if drill.data.name == "data" else "data"  # the old primary, fenced by the failover
+    assert (drill.pg_root / f"fenced-{fenced}").exists()
     result = drill.make("rebuild-standby")
     assert "the standby streams and is synchronous" in result.stderr, result.stderr
     status = drill.run(STACK, "standby-status").stdout
-    assert "streaming/sync" in status and f"{drill.root}/data " in status
-    assert not (drill.root / "fenced-data").exists()
+    assert "streaming/sync" in status and f"{drill.pg_root}/{fenced} " in status
+    assert not (drill.pg_root / f"fenced-{fenced}").exists()
     goal = create_goal(app)
     code, text = app.call("POST", "/api/v1/trades/", closed_trade_body(goal, "after-rebuild"), timeout=30)
     assert code == 201, text
