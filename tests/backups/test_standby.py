@@ -42,7 +42,7 @@ def app(standby, drill_app):
     """The stage's web, restarted with the short database deadline."""
     standby.run(STACK, "stop-service", "web")
     standby.run(STACK, "start-app", "web")
-    assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, START_TIMEOUT), "the drill's web is not healthy"
+    assert wait_for(lambda: drill_app.call("GET", "/health/")[0] == 200, START_TIMEOUT), "the web is not healthy"
     return drill_app
 
 
