@@ -61,12 +61,13 @@ from . import dp
 POLICY_DEFAULT = "default"
 POLICY_OPTIMAL = "optimal"
 POLICY_CONSTANT = "constant"
-POLICY_VERSIONS = {POLICY_DEFAULT: "3", POLICY_OPTIMAL: "1", POLICY_CONSTANT: "1"}
+POLICY_OPTIMAL_GUARDED = "optimal_guarded"  # the optimum under the default's drawdown guard (the bench's yardstick)
+POLICY_VERSIONS = {POLICY_DEFAULT: "4", POLICY_OPTIMAL: "2", POLICY_CONSTANT: "1", POLICY_OPTIMAL_GUARDED: "1"}
 
 SLOPE_PER_POINT = 0.045  # largest factor change per point of progress (the rule: ≤ 0.05)
 CONTRACT_FADE_PCT = 10.0  # the contract bounds fade out over the first 10 % of the period
 PROTECTIVE_FROM = 2.0 / 3.0  # share of the drawdown limit where protection starts
-GUARD_HALF_LIFE_DAYS = 5.0  # trading days: the guard's drawdown halves every 5 days without a new peak
+GUARD_HALT_DAYS = 1  # a fall to the drawdown limit halts new risk that day and this many trading days after it
 LOSS_LINE = -0.10  # a deep loss: the capital ends more than 10 % below its start
 LOSS_WEIGHT = 0.5  # the default weighs a deep loss at half the goal's best chance (P*(reach))
 P_GRID = np.arange(-600.0, 100.0 + 1e-9, 1.0)  # progress points where the default's curves are tabulated
@@ -120,13 +121,14 @@ class SizingInputs:
 
     progress_pct: Decimal
     expected_pct: Decimal | None  # None without a deadline
-    drawdown_pct: Decimal  # what the guard acts on (`guard_drawdown`), not the raw fall from the peak
+    drawdown_pct: Decimal  # what the guard acts on (`guard_drawdown`): the fall from its peak, 0 once a halt is over
     settings: SizingSettings
     outlook: Outlook | None = None
     current_value: Decimal | None = None
     target_value: Decimal | None = None
     peak_value: Decimal | None = None
     days_since_peak: Decimal | None = None
+    days_since_fall: Decimal | None = None  # the guard's clock (`guard_drawdown`); None: no fall to the limit
     reach_probability: Decimal | None = None
 
 
@@ -140,16 +142,16 @@ class SizingDecision:
 # ---------------------------------------------------------------- inputs shared with the simulator
 
 
-def guard_drawdown(drawdown_pct, days_since_peak):
-    """The drawdown the guard acts on: the drawdown from the peak, halving every
-    GUARD_HALF_LIFE_DAYS trading days without a new peak (a limit that recovers).
-    Two floats (one sizing decision) are computed without numpy, a tenth of the cost;
-    libm's pow and numpy's SIMD power may differ in the last bit (tested to a few ulps)."""
-    if type(drawdown_pct) is float and type(days_since_peak) is float:
-        return drawdown_pct * 0.5 ** (days_since_peak / GUARD_HALF_LIFE_DAYS)
-    return np.asarray(drawdown_pct, dtype=float) * 0.5 ** (
-        np.asarray(days_since_peak, dtype=float) / GUARD_HALF_LIFE_DAYS
-    )
+def guard_drawdown(fall_pct, days_since_fall):
+    """The drawdown the guard acts on: the fall from the guard's peak, until the halt is
+    over. `days_since_fall` counts trading days since that fall reached the limit (None or
+    NaN: it has not); from GUARD_HALT_DAYS on, the guard's peak moves to the value now, so
+    the guard acts on 0 (and a new fall is measured from there). Two floats (one sizing
+    decision) are computed without numpy; arrays (the simulator) with it."""
+    if type(fall_pct) is float and (days_since_fall is None or type(days_since_fall) is float):
+        return 0.0 if days_since_fall is not None and days_since_fall >= GUARD_HALT_DAYS else fall_pct
+    days = np.asarray(np.nan if days_since_fall is None else days_since_fall, dtype=float)
+    return np.where(days >= GUARD_HALT_DAYS, 0.0, np.asarray(fall_pct, dtype=float))
 
 
 def capital_drawdown_pct(goal_type: str, current, peak, capital):
@@ -254,8 +256,11 @@ def factors(inputs: SizingInputs):
     modelled = outlook is not None and outlook.target_return > 0 and outlook.days > 0
     timed = np.isfinite(e)
     time_up = timed & (e >= 100)
-    if settings.policy == POLICY_OPTIMAL:
-        return _optimal(p, e, settings, outlook, modelled, timed, time_up)
+    if settings.policy in (POLICY_OPTIMAL, POLICY_OPTIMAL_GUARDED):
+        f, code = _optimal(p, e, settings, outlook, modelled, timed, time_up)
+        if settings.policy == POLICY_OPTIMAL:
+            return f, code
+        return _guarded(f, code, dd, m, limit, exempt=code == PAUSED)
 
     code = np.full(p.shape, BANDS)
     f = _band_shape(p, m, big_m)
@@ -273,14 +278,21 @@ def factors(inputs: SizingInputs):
     pause = settings.on_achieved == "pause"
     f = np.where(achieved, 0.0 if pause else m, f)
     code = np.where(achieved, PAUSED if pause else ACHIEVED_MIN, code)
-    f = np.clip(f, m, big_m)
+    f = np.where(achieved & pause, 0.0, np.clip(f, m, big_m))
+    return _guarded(f, code, dd, m, limit, exempt=achieved & pause)
+
+
+def _guarded(f, code, dd, m, limit, *, exempt):
+    """The drawdown guard on top of a policy's factors: from PROTECTIVE_FROM × the limit
+    the factor slides to m, at the limit it is 0 (halted). `exempt`: paused (factor 0) anyway."""
     protect_from = limit * PROTECTIVE_FROM
     scale = np.clip((limit - dd) / (limit - protect_from), 0.0, 1.0)
-    protective = (dd >= protect_from) & (dd < limit) & ~(achieved & pause)
-    f = np.where(protective, m + (f - m) * scale, f)
+    reduced = np.round(m + (f - m) * scale, 4)
+    protective = (dd < limit) & ~exempt & (reduced < np.round(f, 4))  # only where it reduces the factor
+    f = np.where(protective, reduced, f)
     code = np.where(protective, PROTECTIVE, code)
     halted = dd >= limit
-    f = np.where(halted | (achieved & pause), 0.0, f)
+    f = np.where(halted, 0.0, f)
     code = np.where(halted, HALTED, code)
     return np.round(f, 4), code
 
