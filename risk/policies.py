@@ -328,14 +328,15 @@ STATUS_WORDS = {
     progress.STATUS_AT_RISK: "at risk (10 to 25 points behind pace)",
     progress.STATUS_BEHIND: "behind (more than 25 points behind pace)",
     progress.STATUS_ACHIEVED: "achieved",
-    progress.STATUS_MISSED: "out of time (the deadline has come)",
+    progress.STATUS_MISSED: "missed (the deadline has passed)",
 }
 
 
 def status_of(progress_pct: Decimal, expected_pct: Decimal | None) -> str:
-    """The goal's status as the policy sees it (expected ≥ 100 % = the deadline has come)."""
-    out_of_time = expected_pct is not None and expected_pct >= 100
-    return progress.status_for(progress_pct, expected_pct, out_of_time)
+    """The goal's status as the policy sees it: expected ≥ 100 % only once the deadline has
+    passed (the deadline day is a trading day still open, goals.calendars), as for the goal."""
+    passed = expected_pct is not None and expected_pct >= 100
+    return progress.status_for(progress_pct, expected_pct, passed)
 
 
 def _stance(factor: Decimal, code: int) -> str:
@@ -355,13 +356,13 @@ def _stance(factor: Decimal, code: int) -> str:
 def _why(code: int, factor: Decimal, settings: SizingSettings, outlook: Outlook | None, k: int | None) -> str:
     move = "sizing up" if factor > 1 else "normal size" if factor == 1 else "sizing down"
     if code == HALTED:
-        return "drawdown limit passed, new risk halted (factor 0)"
+        return "drawdown at its limit, new risk halted (factor 0)"
     if code == PAUSED:
         return "goal achieved and set to pause new risk (factor 0)"
     if code == ACHIEVED_MIN:
         return "goal achieved and set to reduce risk to the minimum"
     if code == TIME_UP:
-        return "no time left: past the deadline nothing sizes up, minimum risk"
+        return "the deadline has passed: nothing sizes up, minimum risk"
     if code == STAND_ASIDE:
         return f"optimal policy: with {k} trading day(s) left standing aside gives the best chance (factor 0)"
     if code == CONSTANT:

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='financialgoal',
             name='calendar',
-            field=models.CharField(choices=[('24/7', '24/7 (crypto)'), ('weekdays', 'Weekdays'), ('XNYS', 'XNYS sessions'), ('XLON', 'XLON sessions'), ('XETR', 'XETR sessions'), ('XPAR', 'XPAR sessions'), ('XAMS', 'XAMS sessions'), ('XSWX', 'XSWX sessions'), ('XMIL', 'XMIL sessions'), ('XMAD', 'XMAD sessions'), ('XSTO', 'XSTO sessions'), ('XTSE', 'XTSE sessions'), ('XASX', 'XASX sessions'), ('XHKG', 'XHKG sessions'), ('XTKS', 'XTKS sessions'), ('XSES', 'XSES sessions'), ('XKRX', 'XKRX sessions'), ('XBOM', 'XBOM sessions'), ('XSHG', 'XSHG sessions'), ('XJSE', 'XJSE sessions')], default='weekdays', max_length=16),
+            field=models.CharField(choices=[('24/7', '24/7 (crypto)'), ('weekdays', 'Weekdays'), ('XNYS', 'XNYS sessions'), ('XLON', 'XLON sessions'), ('XETR', 'XETR sessions'), ('XPAR', 'XPAR sessions'), ('XAMS', 'XAMS sessions'), ('XSWX', 'XSWX sessions'), ('XMIL', 'XMIL sessions'), ('XMAD', 'XMAD sessions'), ('XSTO', 'XSTO sessions'), ('XTSE', 'XTSE sessions'), ('XASX', 'XASX sessions'), ('XHKG', 'XHKG sessions'), ('XTKS', 'XTKS sessions'), ('XKRX', 'XKRX sessions'), ('XJSE', 'XJSE sessions')], default='weekdays', max_length=16),
         ),
         migrations.AddField(
             model_name='financialgoal',
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='financialgoal',
-            constraint=models.CheckConstraint(condition=models.Q(('calendar__in', ('24/7', 'weekdays', 'XNYS', 'XLON', 'XETR', 'XPAR', 'XAMS', 'XSWX', 'XMIL', 'XMAD', 'XSTO', 'XTSE', 'XASX', 'XHKG', 'XTKS', 'XSES', 'XKRX', 'XBOM', 'XSHG', 'XJSE'))), name='goal_calendar_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('calendar__in', ('24/7', 'weekdays', 'XNYS', 'XLON', 'XETR', 'XPAR', 'XAMS', 'XSWX', 'XMIL', 'XMAD', 'XSTO', 'XTSE', 'XASX', 'XHKG', 'XTKS', 'XKRX', 'XJSE'))), name='goal_calendar_valid'),
         ),
         migrations.AddConstraint(
             model_name='calendarholiday',
