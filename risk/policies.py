@@ -1,6 +1,6 @@
 """Goal-oriented position sizing: pure functions of numbers (no ORM, no clock, no randomness).
 
-(One module of about 410 lines: every policy, the contract's bands and the memo run through
+(One module of about 430 lines: every policy, the contract's bands and the memo run through
 the one vectorised core below, and are read together with it.)
 
 One vectorised core, `factors`, takes numpy arrays (or scalars) and is what both the
@@ -27,15 +27,17 @@ thousands of paths at once) call. Policies (`settings.policy`):
     2. the contract table (docs/architecture.md, "The sizing contract") for a goal just
        created: bounds by progress that fade
        out linearly over the first CONTRACT_FADE_PCT % of the period;
-    3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
-       the deadline nothing sizes up;
+    3. the deadline: once it has passed (expected = 100 %: the deadline day is a trading
+       day still open, goals.calendars) the factor is min_factor — nothing sizes up;
     4. achieved (progress ≥ 100 %): `on_achieved = pause` (the default) → 0, stance
        `paused`; `reduce` → min_factor;
     5. the drawdown guard on the drawdown against the capital at stake (`drawdown_pct`):
-       from ⅔ of the limit the factor slides to min_factor, at the limit it is 0
-       (`halted`). The caller passes the *guard* drawdown, which recovers: it decays with
-       a half-life of GUARD_HALF_LIFE_DAYS trading days since the peak (`guard_drawdown`),
-       so a halted goal is not frozen at its worst point forever.
+       from ⅔ of the limit the factor slides to min_factor (`protective`, only where that
+       lowers it), at the limit it is 0 (`halted`). The caller passes the *guard* drawdown
+       (`guard_drawdown`): the fall from the guard's peak, halting new risk on the day of a
+       fall to the limit and the next GUARD_HALT_DAYS trading day(s), however old the peak;
+       then the guard measures from the value at that time (docs/adr/0001-drawdown-guard.md).
+       The same guard on top of the optimum (`optimal_guarded`) is the bench's yardstick.
 
 Fixed band shape (no deadline), p = progress %, m = min_factor, M = max_factor:
 p < 40: 1 + (M − 1) × ½ × (40 − p) / 40; 40–80: 1 − 0.1 × (p − 40) / 40; 80–100:
