@@ -1,12 +1,14 @@
-"""Trading days: the one clock of a goal (pure; each calendar is built once per process).
+"""Trading days: the one clock of a goal (pure; each calendar is built once per process, from stored data).
 
 A goal names its calendar (`FinancialGoal.calendar`):
 
 - `24/7`: every day is a trading day (crypto);
 - `weekdays`: Monday to Friday;
-- an exchange's sessions by its ISO MIC, one of EXCHANGES, e.g. `XNYS`, `XLON` (the
-  `exchange-calendars` package): its weekdays without its holidays, from SESSIONS_FROM to
-  SESSIONS_TO (outside that range its weekdays).
+- an exchange's sessions by its ISO MIC, one of EXCHANGES, e.g. `XNYS`, `XLON`: its
+  weekdays without its holidays, from SESSIONS_FROM to SESSIONS_TO (outside that range its
+  weekdays). The holidays come from the `exchange-calendars` package, precomputed into
+  calendar_holidays.json (building the package's calendars takes seconds and pandas: never
+  on a request).
 
 Pace, the policies' trading days and the estimator's trades per day all count days here.
 A goal's period is its calendar's trading days from its start date up to its deadline,
@@ -16,7 +18,9 @@ unreached, is missed). Days are UTC dates, as everywhere in the project (`core.c
 """
 
 import datetime as dt
+import json
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -37,17 +41,40 @@ CRYPTO_QUOTES = ("USDT", "USDC", "BUSD", "BTC", "ETH")
 CRYPTO_BASES = ("BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "BNB", "LTC", "DOT", "AVAX", "MATIC", "TRX", "LINK")
 
 
+HOLIDAYS_FILE = Path(__file__).with_name("calendar_holidays.json")
+
+
 @cache
-def _exchange(name: str) -> tuple[str, tuple[str, ...]]:
-    """An exchange's week mask and holidays (weekdays without a session) over the range:
-    built once per process per exchange (about 0.1 s; the first one also imports pandas)."""
-    import exchange_calendars
+def _stored_holidays() -> dict[str, tuple[str, ...]]:
+    """Each offered exchange's holidays, precomputed from exchange-calendars into
+    HOLIDAYS_FILE (`write_holidays`; a test checks it against the package): reading them
+    costs milliseconds, where building the package's calendars costs seconds and pandas."""
+    stored = json.loads(HOLIDAYS_FILE.read_text())
+    return {mic: tuple(days) for mic, days in stored["holidays"].items()}
+
+
+def holidays_from_package(name: str) -> tuple[str, ...]:
+    """An exchange's holidays (weekdays without a session) over the range, from the package."""
+    import exchange_calendars  # only here: it brings pandas
 
     cal = exchange_calendars.get_calendar(name, start=SESSIONS_FROM, end=SESSIONS_TO)
     sessions = cal.sessions.to_numpy().astype("datetime64[D]")
     days = np.arange(np.datetime64(SESSIONS_FROM), np.datetime64(SESSIONS_TO) + 1)
-    weekdays = days[np.is_busday(days, weekmask=cal.weekmask)]
-    return cal.weekmask, tuple(str(d) for d in np.setdiff1d(weekdays, sessions))
+    weekdays = days[np.is_busday(days, weekmask=WEEKDAYS_MASK)]
+    return tuple(str(d) for d in np.setdiff1d(weekdays, sessions))
+
+
+def write_holidays() -> None:
+    """Regenerate HOLIDAYS_FILE (after upgrading exchange-calendars), from a Django shell:
+    `.venv/bin/python manage.py shell -c "from goals.calendars import write_holidays; write_holidays()"`."""
+    import exchange_calendars
+
+    data = {
+        "source": f"exchange-calendars {exchange_calendars.__version__}",
+        "range": [SESSIONS_FROM, SESSIONS_TO],
+        "holidays": {mic: list(holidays_from_package(mic)) for mic in EXCHANGES},
+    }
+    HOLIDAYS_FILE.write_text(json.dumps(data, indent=0) + "\n")
 
 
 @cache
@@ -56,13 +83,12 @@ def _busdays(name: str) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111111")
     if name == CALENDAR_WEEKDAYS:
         return np.busdaycalendar(weekmask=WEEKDAYS_MASK)
-    mask, holidays = _exchange(name)
-    return np.busdaycalendar(weekmask=mask, holidays=list(holidays))
+    return np.busdaycalendar(weekmask=WEEKDAYS_MASK, holidays=list(_stored_holidays()[name]))
 
 
 def holidays(name: str) -> tuple[str, ...]:
     """The weekdays without a session (ISO dates) of an exchange calendar; none otherwise."""
-    return () if name in (CALENDAR_24_7, CALENDAR_WEEKDAYS) else _exchange(name)[1]
+    return () if name in (CALENDAR_24_7, CALENDAR_WEEKDAYS) else _stored_holidays()[name]
 
 
 def trading_days(name: str, start: dt.date, end: dt.date) -> int:

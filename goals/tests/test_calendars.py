@@ -10,10 +10,12 @@ from goals import calendars
 
 @pytest.mark.parametrize("mic", calendars.EXCHANGES)
 def test_each_exchange_counts_its_sessions(mic):
-    """Offered exchanges exist, have a Monday–Friday week, and count exactly the package's
-    sessions (sampled over a year around today)."""
+    """Offered exchanges exist, have a Monday–Friday week, their stored holidays are the
+    package's (else regenerate them: `calendars.write_holidays`), and the count is exactly
+    the package's sessions (sampled over a year)."""
     cal = exchange_calendars.get_calendar(mic, start=calendars.SESSIONS_FROM, end=calendars.SESSIONS_TO)
     assert cal.weekmask == calendars.WEEKDAYS_MASK
+    assert calendars.holidays(mic) == calendars.holidays_from_package(mic)
     start, end = dt.date(2026, 1, 1), dt.date(2027, 1, 1)
     sessions = cal.sessions_in_range(start.isoformat(), (end - dt.timedelta(days=1)).isoformat())
     assert calendars.trading_days(mic, start, end) == len(sessions)
