@@ -21,6 +21,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
     peak_value = factory.LazyAttribute(lambda o: max(o.current_value, Decimal("0")))
     start_date = factory.LazyFunction(clock.today)
     target_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=30))
+    calendar = "24/7"  # pace by calendar days: a test's figures don't depend on the weekday it runs
 
 
 class SnapshotFactory(factory.django.DjangoModelFactory):

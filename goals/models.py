@@ -11,7 +11,7 @@ from mastertrade.core.errors import INVALID_COMBINATION
 from mastertrade.core.money import AMOUNT, FACTOR, PERCENT, decimal_kwargs
 from mastertrade.core.validators import above_zero, has_visible_text
 
-from . import progress
+from . import calendars, progress
 
 
 class GoalType(models.TextChoices):
@@ -36,6 +36,11 @@ class SizingPolicy(models.TextChoices):
     OPTIMAL = "optimal", "Optimal (the DP: maximise the chance of reaching the goal)"
 
 
+CALENDAR_CHOICES = [(calendars.CALENDAR_24_7, "24/7 (crypto)"), (calendars.CALENDAR_WEEKDAYS, "Weekdays")] + [
+    (mic, f"{mic} sessions") for mic in calendars.EXCHANGES
+]
+
+
 # The fields a person sets, in one list for the service, the admin form and the API: on a goal
 # that exists (PATCH, the admin's change page), and when creating one (also its type and
 # starting value, which are fixed afterwards: progress has its own endpoint).
@@ -51,6 +56,7 @@ GOAL_UPDATABLE_FIELDS = (
     "max_factor",
     "on_achieved",
     "sizing_policy",
+    "calendar",
 )
 GOAL_CREATE_FIELDS = ("goal_type", "current_value", *GOAL_UPDATABLE_FIELDS)
 
@@ -65,7 +71,8 @@ class FinancialGoal(models.Model):
     goal_type = models.CharField(max_length=20, choices=GoalType.choices)
     target_value = models.DecimalField(**decimal_kwargs(AMOUNT), validators=[above_zero(AMOUNT)])
     current_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
-    # Highest current_value ever recorded: the reference for the drawdown guard.
+    # The drawdown guard's peak: the highest value since the goal started, its peak was reset or
+    # its last halt ended (risk.policies.guard_drawdown).
     peak_value = models.DecimalField(**decimal_kwargs(AMOUNT), default=Decimal("0"))
     # Capital a monthly_return goal's percent is measured against (trades move it by P&L / capital × 100).
     capital_base = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True, validators=[above_zero(AMOUNT)])
@@ -86,8 +93,13 @@ class FinancialGoal(models.Model):
     sizing_policy = models.CharField(max_length=10, choices=SizingPolicy.choices, default=SizingPolicy.DEFAULT)
     # Where progress is measured from (portfolio_value: the value when the goal was created).
     start_value = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
-    # When peak_value was last set (the drawdown guard recovers with time since the peak).
+    # When peak_value was last set.
     peak_at = models.DateTimeField(null=True, blank=True)
+    # When the fall from peak_value reached max_drawdown_pct (null: it has not since the peak
+    # was set): the drawdown guard's clock (risk.policies.guard_drawdown, kept by risk).
+    fall_at = models.DateTimeField(null=True, blank=True)
+    # Whose trading days the goal counts (goals.calendars): pace, the model's days, the guard's clock.
+    calendar = models.CharField(max_length=16, choices=CALENDAR_CHOICES, default=calendars.CALENDAR_WEEKDAYS)
     # The chance of reaching the goal under its own policy, and its inputs (risk.estimates),
     # refreshed when a trade or a progress update changes them: reads cost no extra query.
     reach_probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
@@ -125,6 +137,7 @@ class FinancialGoal(models.Model):
             ),
             models.CheckConstraint(condition=Q(peak_value__gte=F("current_value")), name="goal_peak_at_least_current"),
             models.CheckConstraint(condition=Q(sizing_policy__in=SizingPolicy.values), name="goal_sizing_policy_valid"),
+            models.CheckConstraint(condition=Q(calendar__in=calendars.CALENDARS), name="goal_calendar_valid"),
             models.CheckConstraint(
                 condition=Q(reach_probability__isnull=True)
                 | (Q(reach_probability__gte=0) & Q(reach_probability__lte=1)),
@@ -159,7 +172,7 @@ class FinancialGoal(models.Model):
         return progress.progress_pct(self.current_value, self.target_value, self.progress_start())
 
     def expected_pct(self, today=None):
-        return progress.expected_pct(self.start_date, self.target_date, today or clock.today())
+        return progress.expected_pct(self.start_date, self.target_date, today or clock.today(), calendar=self.calendar)
 
     def status(self, today=None) -> str:
         today = today or clock.today()
@@ -225,3 +238,19 @@ class PeakReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id}: peak {self.old_peak} → {self.new_peak}"
+
+
+class CalendarHoliday(models.Model):
+    """An exchange calendar's weekdays without a session (goals.calendars.holidays), so
+    that SQL counts the same trading days as Python (goals.progress.goal_status_sql_joins).
+    Stored when a goal first names the calendar (goals.services)."""
+
+    calendar = models.CharField(max_length=16)
+    day = models.DateField()
+
+    class Meta:
+        db_table = "goal_calendar_holiday"
+        constraints = [models.UniqueConstraint(fields=["calendar", "day"], name="calendar_holiday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar} {self.day}"

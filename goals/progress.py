@@ -4,7 +4,8 @@ Pure functions of numbers and dates. Goal status (shown to people), the sizing
 policy (risk) and the selection policy (strategies) all read these constants.
 
 - progress_pct = current / target × 100, 2 decimals.
-- expected_pct = elapsed fraction of [start_date, target_date] × 100 (None without a deadline).
+- expected_pct = trading days over / trading days of [start_date, target_date] × 100, in the
+  goal's calendar (goals.calendars; None without a deadline).
 - status:   achieved   progress ≥ ACHIEVED_PCT
             missed     deadline passed (today > target_date) below ACHIEVED_PCT
             on_track   progress ≥ expected − ON_TRACK_GAP   (or no deadline)
@@ -21,6 +22,8 @@ import datetime as dt
 from decimal import Decimal
 
 from mastertrade.core.money import quantize
+
+from . import calendars
 
 ACHIEVED_PCT = Decimal("100")
 NEAR_GOAL_PCT = Decimal("80")
@@ -69,13 +72,13 @@ def progress_pct(current: Decimal, target: Decimal, start: Decimal = Decimal(0))
     return quantize(progress_ratio_pct(current, target, start), 2)
 
 
-def expected_pct(start: dt.date, deadline: dt.date | None, today: dt.date) -> Decimal | None:
+def expected_pct(start: dt.date, deadline: dt.date | None, today: dt.date, *, calendar: str) -> Decimal | None:
+    """The share of the period's trading days that are over (goals.calendars: the deadline
+    day counts and is still open on the deadline)."""
     if deadline is None:
         return None
-    total = (deadline - start).days
-    if total <= 0:
-        return Decimal("100.00")
-    elapsed = min(max((today - start).days, 0), total)
+    total = calendars.period_days(calendar, start, deadline)
+    elapsed = calendars.elapsed_days(calendar, start, deadline, today)
     return quantize(Decimal(elapsed) / Decimal(total) * 100, 2)
 
 
@@ -112,20 +115,35 @@ def status_sql(progress: str, expected: str, deadline_passed: str) -> str:
     )
 
 
+def _trading_ordinal_sql(day: str) -> str:
+    """Trading days of `g.calendar` from 1900-01-01 (a Monday) up to `day` (excluded), in SQL:
+    every day for 24/7, else weekdays less the calendar's stored holidays
+    (goal_calendar_holiday, goals.calendars.holidays)."""
+    n = f"({day} - DATE '1900-01-01')"
+    return (
+        f"(CASE WHEN g.calendar = '{calendars.CALENDAR_24_7}' THEN {n}"
+        f" ELSE {n} / 7 * 5 + LEAST(MOD({n}, 7), 5) - (SELECT count(*) FROM goal_calendar_holiday h"
+        f" WHERE h.calendar = g.calendar AND h.day < {day})::int END)"
+    )
+
+
 def goal_status_sql_joins() -> str:
     """For `FROM financial_goals g`: lateral joins adding p.pct (progress_pct),
     e.pct (expected_pct) and s.status (`status_for`), all in SQL, for set-based reads
     and writes. The query takes a `%(today)s` date parameter."""
     deadline_passed = "(g.target_date IS NOT NULL AND %(today)s::date > g.target_date)"
+    start, deadline = _trading_ordinal_sql("g.start_date"), _trading_ordinal_sql("g.target_date")
+    today = _trading_ordinal_sql("GREATEST(%(today)s::date, g.start_date)")
     return f"""
 CROSS JOIN LATERAL (SELECT CASE WHEN g.goal_type = 'portfolio_value' AND g.start_value > 0
         AND g.start_value < g.target_value THEN g.start_value ELSE 0 END AS v) s0
 CROSS JOIN LATERAL (SELECT ROUND((g.current_value - s0.v) / (g.target_value - s0.v) * 100, 2) AS pct) p
+CROSS JOIN LATERAL (SELECT CASE WHEN g.target_date IS NULL THEN NULL
+        ELSE {deadline} - {start} + 1 END AS days) n
 CROSS JOIN LATERAL (SELECT CASE
         WHEN g.target_date IS NULL THEN NULL
-        WHEN g.target_date <= g.start_date THEN 100.00
-        ELSE ROUND(LEAST(GREATEST(%(today)s::date - g.start_date, 0), g.target_date - g.start_date)::numeric
-                   / (g.target_date - g.start_date) * 100, 2)
+        WHEN {deadline_passed} THEN 100.00
+        ELSE ROUND(({today} - {start})::numeric / n.days * 100, 2)
     END AS pct) e
 CROSS JOIN LATERAL (SELECT {status_sql("p.pct", "e.pct", deadline_passed)} AS status) s
 """

@@ -13,9 +13,10 @@ from mastertrade.core.errors import INVALID_COMBINATION, ApplicationError, Confl
 from mastertrade.core.money import AMOUNT, quantize
 from mastertrade.core.services import instance_update_locked
 
-from . import progress
+from . import calendars, progress
 from .models import (
     GOAL_UPDATABLE_FIELDS,
+    CalendarHoliday,
     FinancialGoal,
     GoalProgressSnapshot,
     GoalState,
@@ -86,9 +87,26 @@ def goal_create(
         goal.start_date = clock.today()
     goal.full_clean()
     with transaction.atomic():
+        calendar_holidays_store(goal.calendar)
         goal.save()
         _changed(goal.pk)
     return goal
+
+
+_stored_calendars: set[str] = set()
+
+
+def calendar_holidays_store(name: str) -> None:
+    """Store an exchange calendar's holidays, so SQL counts its trading days as Python does
+    (goals.progress.goal_status_sql_joins): once per process and calendar, a no-op after."""
+    if name in _stored_calendars:
+        return
+    days = calendars.holidays(name)
+    if days:
+        CalendarHoliday.objects.bulk_create(
+            [CalendarHoliday(calendar=name, day=dt.date.fromisoformat(d)) for d in days], ignore_conflicts=True
+        )
+    transaction.on_commit(lambda: _stored_calendars.add(name))
 
 
 # Which state a goal may move to from each state (the admin's actions and PATCH alike).
@@ -116,6 +134,11 @@ def goal_update(*, goal: FinancialGoal, **fields) -> FinancialGoal:
                 f"A {current} goal cannot become {fields['state']} (allowed: {allowed}).", code="goal_state_transition"
             )
     goal = instance_update_locked(instance=goal, fields=fields, allowed=GOAL_UPDATABLE_FIELDS)
+    if "calendar" in fields:
+        calendar_holidays_store(goal.calendar)
+    if "max_drawdown_pct" in fields:  # a new limit may put the goal past it (the guard's clock starts)
+        _value_track(goal, goal.current_value, clock.now())
+        goal.save(update_fields=["peak_value", "peak_at", "fall_at"])
     _changed(goal.pk)
     return goal
 
@@ -129,8 +152,8 @@ def goal_peak_reset(*, goal: FinancialGoal, reason: str, by=None, now: dt.dateti
     PeakReset.objects.create(
         goal=goal, by=by, reason=reason, old_peak=goal.peak_value, new_peak=goal.current_value, created_at=now
     )
-    goal.peak_value, goal.peak_at = goal.current_value, now
-    goal.save(update_fields=["peak_value", "peak_at", "updated_at"])
+    goal.peak_value, goal.peak_at, goal.fall_at = goal.current_value, now, None
+    goal.save(update_fields=["peak_value", "peak_at", "fall_at", "updated_at"])
     _changed(goal.pk)
     return goal
 
@@ -164,18 +187,33 @@ def goal_progress_set(*, goal: FinancialGoal, current_value: Decimal, now: dt.da
     """Set the goal's current value and write a `update` history row, in one transaction."""
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal.pk)
+    previous = goal.current_value
     goal.current_value = current_value
-    _raise_peak(goal, now)
+    _value_track(goal, previous, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "fall_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.UPDATE, at=now)
     _changed(goal.pk, progress_moved=True)
     return goal
 
 
-def _raise_peak(goal: FinancialGoal, now: dt.datetime) -> None:
+_value_trackers = []
+
+
+def on_goal_value_set(tracker):
+    """Register `tracker(goal=, previous_value=, now=)`, called inside a write's transaction
+    when a goal's value was set (or its settings changed), before the goal is saved: it keeps
+    state that follows the value (risk: the drawdown guard's peak and clock), without goals
+    importing it."""
+    _value_trackers.append(tracker)
+    return tracker
+
+
+def _value_track(goal: FinancialGoal, previous: Decimal, now: dt.datetime) -> None:
+    for tracker in _value_trackers:
+        tracker(goal=goal, previous_value=previous, now=now)
     if goal.current_value > goal.peak_value or goal.peak_at is None:
-        goal.peak_value, goal.peak_at = max(goal.peak_value, goal.current_value), now
+        goal.peak_value, goal.peak_at, goal.fall_at = max(goal.peak_value, goal.current_value), now, None
 
 
 def goal_trade_delta(*, goal: FinancialGoal, profit_loss: Decimal) -> Decimal:
@@ -198,10 +236,11 @@ def goal_apply_trade(*, goal_id: int, profit_loss: Decimal, now: dt.datetime | N
     writers, so no update is lost."""
     now = now or clock.now()
     goal = FinancialGoal.objects.select_for_update().get(pk=goal_id)
+    previous = goal.current_value
     goal.current_value = goal.current_value + goal_trade_delta(goal=goal, profit_loss=profit_loss)
-    _raise_peak(goal, now)
+    _value_track(goal, previous, now)
     goal.full_clean(exclude=["owner"], validate_constraints=False)
-    goal.save(update_fields=["current_value", "peak_value", "peak_at", "updated_at"])
+    goal.save(update_fields=["current_value", "peak_value", "peak_at", "fall_at", "updated_at"])
     _snapshot(goal, source=SnapshotSource.TRADE, at=now)
     _changed(goal.pk, progress_moved=True)
     return goal

@@ -85,6 +85,7 @@ def reach_probabilities(
         start_day=np.repeat([min(g.start_day, head.days) for g in goals], paths_each),
         start_ratio=np.repeat(ratio, paths_each),
         peak_ratio=np.repeat([g.peak_ratio for g in goals], paths_each),
+        days_since_fall=np.repeat([g.days_since_fall for g in goals], paths_each),
     )
     result = simulation.simulate(
         settings=settings,

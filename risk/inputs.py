@@ -10,14 +10,14 @@ import datetime as dt
 from dataclasses import fields
 from decimal import Decimal
 
-from goals import progress
+from goals import calendars, progress
 from goals.models import FinancialGoal, GoalType
 from mastertrade.core import clock
 from mastertrade.core.money import PERCENT, largest, quantize
 
 from . import dp, estimates, policies, simulation
 
-MAX_MODEL_DAYS = 252  # the DP and the simulations never model more than a year of trading days
+MAX_MODEL_DAYS = dp.TRADING_DAYS  # the DP and the simulations never model more than a year of trading days
 INCOME_REFERENCE_RETURN = Decimal("0.10")  # capital of an income goal without capital_base: target / 10 %
 
 # The settings as a goal and an audit row hold them: fields named as in SizingSettings,
@@ -33,17 +33,18 @@ _OUTLOOK_COLUMNS = (("mu", "mu"), ("sigma", "sigma"), ("target_return", "target_
 def sizing_inputs(*, goal: FinancialGoal, now: dt.datetime) -> policies.SizingInputs:
     """Everything a sizing decision for `goal` at `now` depends on, and the goal's values
     recorded with it."""
-    since_peak = days_since_peak(goal, now)
+    since_fall = days_since_fall(goal, now)
     return policies.SizingInputs(
         progress_pct=goal.progress_pct(),
         expected_pct=goal.expected_pct(clock.today(now)),
-        drawdown_pct=_guard_drawdown_pct(goal, since_peak),
+        drawdown_pct=_guard_drawdown_pct(goal, since_fall),
         settings=settings_held_by(goal, policy=goal.sizing_policy),
         outlook=goal_outlook(goal),
         current_value=goal.current_value,
         target_value=goal.target_value,
         peak_value=goal.peak_value,
-        days_since_peak=since_peak,
+        days_since_peak=days_since_peak(goal, now),
+        days_since_fall=since_fall,
         reach_probability=goal.reach_probability,
     )
 
@@ -96,22 +97,45 @@ def goal_drawdown_pct(goal: FinancialGoal) -> Decimal:
 
 
 def goal_guard_drawdown_pct(goal: FinancialGoal, now: dt.datetime) -> Decimal:
-    """The drawdown the sizing guard acts on (protective / halted): the drawdown against the
-    capital at stake, halving every policies.GUARD_HALF_LIFE_DAYS trading days since the peak."""
-    return _guard_drawdown_pct(goal, days_since_peak(goal, now))
+    """The drawdown the sizing guard acts on (protective / halted): the fall from the
+    guard's peak against the capital at stake, until the halt is over (policies.guard_drawdown)."""
+    return _guard_drawdown_pct(goal, days_since_fall(goal, now))
 
 
-def _guard_drawdown_pct(goal: FinancialGoal, since_peak: Decimal) -> Decimal:
-    decayed = policies.guard_drawdown(float(goal_drawdown_pct(goal)), float(since_peak))
-    return quantize(Decimal(repr(float(decayed))), PERCENT[1])
+def _guard_drawdown_pct(goal: FinancialGoal, since_fall: Decimal | None) -> Decimal:
+    fall = goal_drawdown_pct(goal)
+    if policies.guard_drawdown(float(fall), None if since_fall is None else float(since_fall)) == 0.0:
+        return Decimal("0.0000")
+    return fall
+
+
+def days_since_fall(goal: FinancialGoal, now: dt.datetime) -> Decimal | None:
+    """Trading days since the fall from the peak reached the limit, after the day of the
+    fall (None: it has not). The goal's calendar counts them (goals.calendars)."""
+    if goal.fall_at is None:
+        return None
+    after = clock.today(goal.fall_at) + dt.timedelta(days=1)
+    return Decimal(calendars.trading_days(goal.calendar, after, clock.today(now)))
 
 
 def days_since_peak(goal: FinancialGoal, now: dt.datetime) -> Decimal:
-    """Trading days since the peak was set (calendar time × 252 / 365)."""
+    """Trading days since the peak was set (recorded; the guard doesn't depend on it)."""
     if goal.peak_at is None:
         return Decimal(0)
-    days = max((now - goal.peak_at).total_seconds(), 0) / 86400 * dp.TRADING_DAYS / 365
-    return quantize(Decimal(repr(days)), 2)
+    return Decimal(calendars.trading_days(goal.calendar, clock.today(goal.peak_at), clock.today(now)))
+
+
+def goal_guard_track(*, goal: FinancialGoal, previous_value: Decimal, now: dt.datetime) -> None:
+    """The guard's state after the goal's value was set (goals.services.on_goal_value_set;
+    goals then raises the peak on a new high, which clears the fall): when the halt is over
+    the guard's peak moves to the value the goal held then (`previous_value`: values change
+    only by writes); a fall that reaches the limit starts the guard's clock."""
+    since = days_since_fall(goal, now)
+    if since is not None and since >= policies.GUARD_HALT_DAYS:
+        goal.peak_value, goal.peak_at, goal.fall_at = previous_value, now, None
+    fallen = goal.peak_value > goal.current_value and goal_drawdown_pct(goal) >= goal.max_drawdown_pct
+    if goal.fall_at is None and fallen:
+        goal.fall_at = now
 
 
 def goal_target_return(goal: FinancialGoal) -> float | None:
@@ -125,9 +149,10 @@ def goal_target_return(goal: FinancialGoal) -> float | None:
 
 
 def goal_trading_days(goal: FinancialGoal) -> int | None:
+    """The period's trading days in the goal's calendar (the deadline day included)."""
     if goal.target_date is None:
         return None
-    days = round((goal.target_date - goal.start_date).days * dp.TRADING_DAYS / 365)
+    days = calendars.period_days(goal.calendar, goal.start_date, goal.target_date)
     # Bounded work: a goal longer than MAX_MODEL_DAYS is modelled over MAX_MODEL_DAYS (same elapsed share).
     return min(max(1, days), MAX_MODEL_DAYS)
 
@@ -156,4 +181,5 @@ def goal_spec(goal: FinancialGoal, inputs: policies.SizingInputs) -> simulation.
         start_day=max(0, min(start, outlook.days)),
         start_ratio=max(ratio, 1e-6),
         peak_ratio=max(1 + g * float(peak_p) / 100, ratio, 1e-6),
+        days_since_fall=float("nan") if inputs.days_since_fall is None else float(inputs.days_since_fall),
     )

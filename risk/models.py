@@ -57,6 +57,8 @@ class GoalAdjustment(models.Model):
     on_achieved = models.CharField(max_length=10, blank=True, default="")
     peak_value = models.DecimalField(**decimal_kwargs(AMOUNT), null=True, blank=True)
     days_since_peak = models.DecimalField(**decimal_kwargs(PERCENT), null=True, blank=True)
+    # The guard's clock: trading days since the fall reached the limit (null: no such fall).
+    days_since_fall = models.DecimalField(**decimal_kwargs(PERCENT), null=True, blank=True)
     mu = models.FloatField(null=True, blank=True)
     sigma = models.FloatField(null=True, blank=True)
     target_return = models.FloatField(null=True, blank=True)

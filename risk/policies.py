@@ -1,6 +1,6 @@
 """Goal-oriented position sizing: pure functions of numbers (no ORM, no clock, no randomness).
 
-(One module of about 410 lines: every policy, the contract's bands and the memo run through
+(One module of about 430 lines: every policy, the contract's bands and the memo run through
 the one vectorised core below, and are read together with it.)
 
 One vectorised core, `factors`, takes numpy arrays (or scalars) and is what both the
@@ -27,15 +27,17 @@ thousands of paths at once) call. Policies (`settings.policy`):
     2. the contract table (docs/architecture.md, "The sizing contract") for a goal just
        created: bounds by progress that fade
        out linearly over the first CONTRACT_FADE_PCT % of the period;
-    3. the deadline: with no time left (expected ≥ 100 %) the factor is min_factor — past
-       the deadline nothing sizes up;
+    3. the deadline: once it has passed (expected = 100 %: the deadline day is a trading
+       day still open, goals.calendars) the factor is min_factor — nothing sizes up;
     4. achieved (progress ≥ 100 %): `on_achieved = pause` (the default) → 0, stance
        `paused`; `reduce` → min_factor;
     5. the drawdown guard on the drawdown against the capital at stake (`drawdown_pct`):
-       from ⅔ of the limit the factor slides to min_factor, at the limit it is 0
-       (`halted`). The caller passes the *guard* drawdown, which recovers: it decays with
-       a half-life of GUARD_HALF_LIFE_DAYS trading days since the peak (`guard_drawdown`),
-       so a halted goal is not frozen at its worst point forever.
+       from ⅔ of the limit the factor slides to min_factor (`protective`, only where that
+       lowers it), at the limit it is 0 (`halted`). The caller passes the *guard* drawdown
+       (`guard_drawdown`): the fall from the guard's peak, halting new risk on the day of a
+       fall to the limit and the next GUARD_HALT_DAYS trading day(s), however old the peak;
+       then the guard measures from the value at that time (docs/adr/0001-drawdown-guard.md).
+       The same guard on top of the optimum (`optimal_guarded`) is the bench's yardstick.
 
 Fixed band shape (no deadline), p = progress %, m = min_factor, M = max_factor:
 p < 40: 1 + (M − 1) × ½ × (40 − p) / 40; 40–80: 1 − 0.1 × (p − 40) / 40; 80–100:
@@ -61,12 +63,13 @@ from . import dp
 POLICY_DEFAULT = "default"
 POLICY_OPTIMAL = "optimal"
 POLICY_CONSTANT = "constant"
-POLICY_VERSIONS = {POLICY_DEFAULT: "3", POLICY_OPTIMAL: "1", POLICY_CONSTANT: "1"}
+POLICY_OPTIMAL_GUARDED = "optimal_guarded"  # the optimum under the default's drawdown guard (the bench's yardstick)
+POLICY_VERSIONS = {POLICY_DEFAULT: "4", POLICY_OPTIMAL: "2", POLICY_CONSTANT: "1", POLICY_OPTIMAL_GUARDED: "1"}
 
 SLOPE_PER_POINT = 0.045  # largest factor change per point of progress (the rule: ≤ 0.05)
 CONTRACT_FADE_PCT = 10.0  # the contract bounds fade out over the first 10 % of the period
 PROTECTIVE_FROM = 2.0 / 3.0  # share of the drawdown limit where protection starts
-GUARD_HALF_LIFE_DAYS = 5.0  # trading days: the guard's drawdown halves every 5 days without a new peak
+GUARD_HALT_DAYS = 1  # a fall to the drawdown limit halts new risk that day and this many trading days after it
 LOSS_LINE = -0.10  # a deep loss: the capital ends more than 10 % below its start
 LOSS_WEIGHT = 0.5  # the default weighs a deep loss at half the goal's best chance (P*(reach))
 P_GRID = np.arange(-600.0, 100.0 + 1e-9, 1.0)  # progress points where the default's curves are tabulated
@@ -120,13 +123,14 @@ class SizingInputs:
 
     progress_pct: Decimal
     expected_pct: Decimal | None  # None without a deadline
-    drawdown_pct: Decimal  # what the guard acts on (`guard_drawdown`), not the raw fall from the peak
+    drawdown_pct: Decimal  # what the guard acts on (`guard_drawdown`): the fall from its peak, 0 once a halt is over
     settings: SizingSettings
     outlook: Outlook | None = None
     current_value: Decimal | None = None
     target_value: Decimal | None = None
     peak_value: Decimal | None = None
     days_since_peak: Decimal | None = None
+    days_since_fall: Decimal | None = None  # the guard's clock (`guard_drawdown`); None: no fall to the limit
     reach_probability: Decimal | None = None
 
 
@@ -140,16 +144,16 @@ class SizingDecision:
 # ---------------------------------------------------------------- inputs shared with the simulator
 
 
-def guard_drawdown(drawdown_pct, days_since_peak):
-    """The drawdown the guard acts on: the drawdown from the peak, halving every
-    GUARD_HALF_LIFE_DAYS trading days without a new peak (a limit that recovers).
-    Two floats (one sizing decision) are computed without numpy, a tenth of the cost;
-    libm's pow and numpy's SIMD power may differ in the last bit (tested to a few ulps)."""
-    if type(drawdown_pct) is float and type(days_since_peak) is float:
-        return drawdown_pct * 0.5 ** (days_since_peak / GUARD_HALF_LIFE_DAYS)
-    return np.asarray(drawdown_pct, dtype=float) * 0.5 ** (
-        np.asarray(days_since_peak, dtype=float) / GUARD_HALF_LIFE_DAYS
-    )
+def guard_drawdown(fall_pct, days_since_fall):
+    """The drawdown the guard acts on: the fall from the guard's peak, until the halt is
+    over. `days_since_fall` counts trading days since that fall reached the limit (None or
+    NaN: it has not); from GUARD_HALT_DAYS on, the guard's peak moves to the value now, so
+    the guard acts on 0 (and a new fall is measured from there). Two floats (one sizing
+    decision) are computed without numpy; arrays (the simulator) with it."""
+    if type(fall_pct) is float and (days_since_fall is None or type(days_since_fall) is float):
+        return 0.0 if days_since_fall is not None and days_since_fall >= GUARD_HALT_DAYS else fall_pct
+    days = np.asarray(np.nan if days_since_fall is None else days_since_fall, dtype=float)
+    return np.where(days >= GUARD_HALT_DAYS, 0.0, np.asarray(fall_pct, dtype=float))
 
 
 def capital_drawdown_pct(goal_type: str, current, peak, capital):
@@ -254,8 +258,11 @@ def factors(inputs: SizingInputs):
     modelled = outlook is not None and outlook.target_return > 0 and outlook.days > 0
     timed = np.isfinite(e)
     time_up = timed & (e >= 100)
-    if settings.policy == POLICY_OPTIMAL:
-        return _optimal(p, e, settings, outlook, modelled, timed, time_up)
+    if settings.policy in (POLICY_OPTIMAL, POLICY_OPTIMAL_GUARDED):
+        f, code = _optimal(p, e, settings, outlook, modelled, timed, time_up)
+        if settings.policy == POLICY_OPTIMAL:
+            return f, code
+        return _guarded(f, code, dd, m, limit, exempt=code == PAUSED)
 
     code = np.full(p.shape, BANDS)
     f = _band_shape(p, m, big_m)
@@ -273,14 +280,21 @@ def factors(inputs: SizingInputs):
     pause = settings.on_achieved == "pause"
     f = np.where(achieved, 0.0 if pause else m, f)
     code = np.where(achieved, PAUSED if pause else ACHIEVED_MIN, code)
-    f = np.clip(f, m, big_m)
+    f = np.where(achieved & pause, 0.0, np.clip(f, m, big_m))
+    return _guarded(f, code, dd, m, limit, exempt=achieved & pause)
+
+
+def _guarded(f, code, dd, m, limit, *, exempt):
+    """The drawdown guard on top of a policy's factors: from PROTECTIVE_FROM × the limit
+    the factor slides to m, at the limit it is 0 (halted). `exempt`: paused (factor 0) anyway."""
     protect_from = limit * PROTECTIVE_FROM
     scale = np.clip((limit - dd) / (limit - protect_from), 0.0, 1.0)
-    protective = (dd >= protect_from) & (dd < limit) & ~(achieved & pause)
-    f = np.where(protective, m + (f - m) * scale, f)
+    reduced = np.round(m + (f - m) * scale, 4)
+    protective = (dd < limit) & ~exempt & (reduced < np.round(f, 4))  # only where it reduces the factor
+    f = np.where(protective, reduced, f)
     code = np.where(protective, PROTECTIVE, code)
     halted = dd >= limit
-    f = np.where(halted | (achieved & pause), 0.0, f)
+    f = np.where(halted, 0.0, f)
     code = np.where(halted, HALTED, code)
     return np.round(f, 4), code
 
@@ -316,14 +330,15 @@ STATUS_WORDS = {
     progress.STATUS_AT_RISK: "at risk (10 to 25 points behind pace)",
     progress.STATUS_BEHIND: "behind (more than 25 points behind pace)",
     progress.STATUS_ACHIEVED: "achieved",
-    progress.STATUS_MISSED: "out of time (the deadline has come)",
+    progress.STATUS_MISSED: "missed (the deadline has passed)",
 }
 
 
 def status_of(progress_pct: Decimal, expected_pct: Decimal | None) -> str:
-    """The goal's status as the policy sees it (expected ≥ 100 % = the deadline has come)."""
-    out_of_time = expected_pct is not None and expected_pct >= 100
-    return progress.status_for(progress_pct, expected_pct, out_of_time)
+    """The goal's status as the policy sees it: expected ≥ 100 % only once the deadline has
+    passed (the deadline day is a trading day still open, goals.calendars), as for the goal."""
+    passed = expected_pct is not None and expected_pct >= 100
+    return progress.status_for(progress_pct, expected_pct, passed)
 
 
 def _stance(factor: Decimal, code: int) -> str:
@@ -343,13 +358,13 @@ def _stance(factor: Decimal, code: int) -> str:
 def _why(code: int, factor: Decimal, settings: SizingSettings, outlook: Outlook | None, k: int | None) -> str:
     move = "sizing up" if factor > 1 else "normal size" if factor == 1 else "sizing down"
     if code == HALTED:
-        return "drawdown limit passed, new risk halted (factor 0)"
+        return "drawdown at its limit, new risk halted (factor 0)"
     if code == PAUSED:
         return "goal achieved and set to pause new risk (factor 0)"
     if code == ACHIEVED_MIN:
         return "goal achieved and set to reduce risk to the minimum"
     if code == TIME_UP:
-        return "no time left: past the deadline nothing sizes up, minimum risk"
+        return "the deadline has passed: nothing sizes up, minimum risk"
     if code == STAND_ASIDE:
         return f"optimal policy: with {k} trading day(s) left standing aside gives the best chance (factor 0)"
     if code == CONSTANT:

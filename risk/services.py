@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from goals import calendars
 from goals.models import FinancialGoal, GoalState, GoalType
 from mastertrade.core import clock
 from mastertrade.core.errors import Conflict
@@ -13,7 +14,7 @@ from mastertrade.core.money import QUANTITY, quantize
 from mastertrade.fastpath import statements
 from observability import metrics
 
-from . import dp, estimates, policies, simulation
+from . import estimates, policies, simulation
 from .inputs import goal_capital, goal_spec, inputs_from_record, inputs_record, sizing_inputs
 from .models import GoalAdjustment
 
@@ -38,7 +39,7 @@ def goal_trade_returns(goal: FinancialGoal) -> tuple[list[float], float]:
         goal_capital(goal) if goal.goal_type != GoalType.PORTFOLIO_VALUE else goal.progress_start() or goal.peak_value
     )
     returns = [float(p / capital) for p in pnl if p is not None and capital]
-    elapsed = max((clock.today() - goal.start_date).days * dp.TRADING_DAYS / 365, 1.0)
+    elapsed = max(calendars.trading_days(goal.calendar, goal.start_date, clock.today()), 1)
     return returns, len(returns) / elapsed if returns else 0.0
 
 

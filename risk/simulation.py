@@ -31,8 +31,10 @@ QUANTILES = ("p05", "p25", "p50", "p75", "p95")
 @dataclass(frozen=True)
 class GoalSpec:
     """A goal as the simulator sees it: a +g goal over `days` trading days, `start_day`
-    of them gone, the capital now at X = `start_ratio` × its start, its peak at `peak_ratio`.
-    `start_day`, `start_ratio` and `peak_ratio` may be arrays (one value per path)."""
+    of them gone, the capital now at X = `start_ratio` × its start, the drawdown guard's
+    peak at `peak_ratio`, and the guard's clock: trading days since the fall from that peak
+    reached the limit (NaN: it has not; `policies.guard_drawdown`).
+    `start_day`, the ratios and `days_since_fall` may be arrays (one value per path)."""
 
     goal_type: str = "monthly_return"
     target_return: float = 0.10
@@ -40,6 +42,7 @@ class GoalSpec:
     start_day: int = 0
     start_ratio: float = 1.0
     peak_ratio: float = 1.0
+    days_since_fall: float = float("nan")
 
 
 @dataclass
@@ -133,7 +136,8 @@ def simulate(
     step = increments(rng, max(remaining, 1), paths)
     x = np.log(np.broadcast_to(np.asarray(goal.start_ratio, dtype=float), (paths,)))
     peak = np.maximum(np.log(np.broadcast_to(np.asarray(goal.peak_ratio, dtype=float), (paths,))), x)
-    since_peak = np.zeros(paths)
+    high = peak  # the highest value: what P(drawdown beyond the limit) is measured from
+    since_fall = np.array(np.broadcast_to(np.asarray(goal.days_since_fall, dtype=float), (paths,)))
     worst_dd = np.zeros(paths)
     reached_day = np.full(paths, -1)
     limit = float(settings.max_drawdown_pct)
@@ -149,6 +153,9 @@ def simulate(
     for i in range(remaining):
         t = start_day + i
         live = t < goal.days
+        over = since_fall >= policies.GUARD_HALT_DAYS  # the halt is over: the guard's peak moves to the value now
+        peak = np.where(over, x, peak)
+        since_fall = np.where(over, np.nan, since_fall)
         ratio, peak_ratio = np.exp(x), np.exp(peak)
         p, dd = inputs(ratio, peak_ratio)
         newly = (reached_day < 0) & (p >= 100) & live
@@ -157,7 +164,7 @@ def simulate(
             policies.SizingInputs(
                 progress_pct=p,
                 expected_pct=100.0 * t / goal.days,
-                drawdown_pct=policies.guard_drawdown(dd, since_peak),
+                drawdown_pct=policies.guard_drawdown(dd, since_fall),
                 settings=settings,
                 outlook=outlook,
             )
@@ -165,8 +172,11 @@ def simulate(
         x = x + np.where((f > 0) & live, step(i, f), 0.0)
         new_peak = x > peak
         peak = np.where(new_peak, x, peak)
-        since_peak = np.where(new_peak, 0.0, since_peak + 1)
-        _, dd_now = inputs(np.exp(x), np.exp(peak))
+        since_fall = np.where(new_peak, np.nan, since_fall + 1)
+        _, fall = inputs(np.exp(x), np.exp(peak))
+        since_fall = np.where(np.isnan(since_fall) & (fall >= limit), 0.0, since_fall)
+        high = np.maximum(high, x)
+        _, dd_now = inputs(np.exp(x), np.exp(high))
         worst_dd = np.maximum(worst_dd, dd_now)
 
     ratio = np.exp(x)

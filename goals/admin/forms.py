@@ -29,11 +29,15 @@ class GoalAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "sizing_policy" in self.fields:
-            self.fields["sizing_policy"].required = False
+        for name in ("sizing_policy", "calendar"):  # left empty: the model's default
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_sizing_policy(self):
         return self.cleaned_data.get("sizing_policy") or FinancialGoal._meta.get_field("sizing_policy").default
+
+    def clean_calendar(self):
+        return self.cleaned_data.get("calendar") or FinancialGoal._meta.get_field("calendar").default
 
     def clean(self):
         cleaned = super().clean()

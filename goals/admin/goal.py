@@ -101,7 +101,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
         if obj is None:
             return (
                 (None, {"fields": ("owner", "name", "goal_type", "target_value", "current_value", "capital_base")}),
-                ("Dates and state", {"fields": ("start_date", "target_date", "state")}),
+                ("Dates and state", {"fields": ("start_date", "target_date", "calendar", "state")}),
                 risk,
             )
         return (
@@ -120,7 +120,7 @@ class FinancialGoalAdmin(admin.ModelAdmin):
                 },
             ),
             ("Goal", {"fields": ("name", "owner", "goal_type", "target_value", "capital_base", "state")}),
-            ("Dates", {"fields": (("start_date", "target_date"), "days_left_column")}),
+            ("Dates", {"fields": (("start_date", "target_date"), "calendar", "days_left_column")}),
             risk,
             ("Record", {"fields": (("created_at", "updated_at"),), "classes": ("collapse",)}),
         )

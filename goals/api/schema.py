@@ -47,6 +47,7 @@ GOAL_RESPONSE_EXAMPLE = OpenApiExample(
         "peak_value": "2.0000",
         "start_value": "0.0000",
         "sizing_policy": "default",
+        "calendar": "weekdays",
         "reach_probability": "0.6120",
         "reach_mu": "0.0000",
         "reach_sigma": "0.4000",

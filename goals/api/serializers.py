@@ -25,6 +25,7 @@ GOAL_FIELDS = [
     "peak_value",
     "start_value",
     "sizing_policy",
+    "calendar",
     "reach_probability",
     "reach_mu",
     "reach_sigma",

@@ -34,7 +34,7 @@ def test_goal_list_shows_progress_bar_status_and_days_left(admin_client):
     assert 'class="mt-progress"' in html and 'data-pct="40.00"' in html and "width: 40.00%" in html
     assert "mt-status--on_track" in html and "On track" in html
     assert "20 days" in html
-    assert "progress 40.00% vs 33.33% expected by now (on track: within 10 points)" in html
+    assert "progress 40.00% vs 32.26% expected by now (on track: within 10 points)" in html
     assert "/static/admin_mt/admin.css" in html
 
 
@@ -48,14 +48,15 @@ def test_status_reason_names_the_numbers_and_thresholds():
             current_value=Decimal(current),
             start_date=start,
             target_date=kw.get("target_date", deadline),
+            calendar="24/7",
         )
 
-    assert status_reason(goal("40"), today) == "progress 40.00% vs 33.33% expected by now (on track: within 10 points)"
+    assert status_reason(goal("40"), today) == "progress 40.00% vs 32.26% expected by now (on track: within 10 points)"
     assert status_reason(goal("20"), today) == (
-        "progress 20.00% vs 33.33% expected by now (at risk: 13.33 points behind, within 25)"
+        "progress 20.00% vs 32.26% expected by now (at risk: 12.26 points behind, within 25)"
     )
     assert status_reason(goal("5"), today) == (
-        "progress 5.00% vs 33.33% expected by now (behind: 28.33 points behind, more than 25)"
+        "progress 5.00% vs 32.26% expected by now (behind: 27.26 points behind, more than 25)"
     )
     assert "reached the target" in status_reason(goal("100"), today)
     assert "no deadline" in status_reason(goal("5", target_date=None), today)
@@ -79,7 +80,7 @@ def test_status_filter_matches_the_derived_status(admin_client):
             current_value=Decimal("10"), start_date=today - dt.timedelta(days=10), target_date=today + dt.timedelta(20)
         ),
         "edge": GoalFactory(  # exactly expected − 10 points: on track
-            current_value=Decimal("233.3"), start_date=today - dt.timedelta(10), target_date=today + dt.timedelta(20)
+            current_value=Decimal("222.6"), start_date=today - dt.timedelta(10), target_date=today + dt.timedelta(20)
         ),
     }
     expected_status = {name: goal.status() for name, goal in cases.items()}

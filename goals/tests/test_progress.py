@@ -15,21 +15,26 @@ def test_progress_pct_two_decimals():
 
 
 @pytest.mark.parametrize(
-    ("today", "expected"),
+    ("calendar", "today", "expected"),
     [
-        (dt.date(2025, 12, 1), D("0.00")),
-        (START, D("0.00")),
-        (dt.date(2026, 1, 16), D("50.00")),
-        (DEADLINE, D("100.00")),
-        (dt.date(2026, 3, 1), D("100.00")),
+        ("24/7", dt.date(2025, 12, 1), D("0.00")),
+        ("24/7", START, D("0.00")),
+        ("24/7", dt.date(2026, 1, 16), D("48.39")),  # 15 of 31 days (the deadline day counts)
+        ("24/7", DEADLINE, D("96.77")),  # the deadline day is still open
+        ("24/7", dt.date(2026, 2, 1), D("100.00")),
+        ("weekdays", dt.date(2026, 1, 5), D("8.70")),  # Thu 1 and Fri 2 of 22 weekdays + Sat 31, the deadline
+        ("weekdays", DEADLINE, D("95.65")),  # a Saturday deadline still counts, as the last day
+        ("weekdays", dt.date(2026, 3, 1), D("100.00")),
+        ("XNYS", dt.date(2026, 1, 5), D("4.76")),  # 1 January is a holiday: Fri 2 of 21
+        ("XNYS", dt.date(2026, 1, 20), D("52.38")),  # 11 of 21: Martin Luther King day (19) is a holiday too
     ],
 )
-def test_expected_pct_is_elapsed_fraction(today, expected):
-    assert progress.expected_pct(START, DEADLINE, today) == expected
+def test_expected_pct_counts_the_goals_trading_days(calendar, today, expected):
+    assert progress.expected_pct(START, DEADLINE, today, calendar=calendar) == expected
 
 
 def test_no_deadline_no_pace():
-    assert progress.expected_pct(START, None, DEADLINE) is None
+    assert progress.expected_pct(START, None, DEADLINE, calendar="24/7") is None
     assert progress.status_for(D("1"), None, False) == "on_track"
 
 

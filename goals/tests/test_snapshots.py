@@ -7,7 +7,7 @@ from django.core.management import call_command
 from goals import progress
 from goals.factories import GoalFactory
 from goals.models import GoalProgressSnapshot
-from goals.services import goals_snapshot, snapshot_period_start
+from goals.services import calendar_holidays_store, goals_snapshot, snapshot_period_start
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +42,23 @@ def test_query_count_does_not_grow_with_goals(django_assert_max_num_queries):
         goals_snapshot(now=NOW + dt.timedelta(hours=1))
 
 
-def test_sql_status_matches_python_status():
-    """The set-based snapshot computes status in SQL from the same thresholds."""
+@pytest.mark.parametrize("calendar", ["24/7", "weekdays", "XNYS"])
+def test_sql_status_matches_python_status(calendar):
+    """The set-based snapshot computes status in SQL from the same thresholds and the same
+    trading days (the goal's calendar; the deadline day is still open)."""
+    calendar_holidays_store(calendar)
     start = NOW.date() - dt.timedelta(days=20)
     goals = []
     for current in ("0", "5", "30", "45", "60", "66.66", "99.99", "100", "120", "-3"):
-        for deadline_days in (None, 10, 30, 60, 200):
+        for deadline_days in (None, 1, 10, 19, 20, 21, 30, 60, 200):
             deadline = None if deadline_days is None else start + dt.timedelta(days=deadline_days)
             goals.append(
                 GoalFactory(
-                    current_value=Decimal(current), target_value=Decimal("100"), start_date=start, target_date=deadline
+                    current_value=Decimal(current),
+                    target_value=Decimal("100"),
+                    start_date=start,
+                    target_date=deadline,
+                    calendar=calendar,
                 )
             )
     goals_snapshot(now=NOW)

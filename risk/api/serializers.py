@@ -66,6 +66,7 @@ class AdjustmentSerializer(ModelSerializer):
             "on_achieved",
             "peak_value",
             "days_since_peak",
+            "days_since_fall",
             "mu",
             "sigma",
             "target_return",

@@ -30,7 +30,7 @@ def test_simulate_answers_every_policy_for_the_goal_from_where_it_stands(api, us
     response = api.post(URL, {"goal": goal.pk, "mu": 0.4, "sigma": 0.4, "paths": 2000}, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["days_left"] == 14 and body["paths"] == 2000 and body["source"] == "model"
+    assert body["days_left"] == 21 and body["paths"] == 2000 and body["source"] == "model"
     for key in ("p_reach", "p_drawdown_beyond_limit", "expected_shortfall_pct", "p_below_minus_10"):
         assert set(body[key]) == {"constant", "default", "optimal"}
     assert all(0 <= p <= 1 for p in body["p_reach"].values())
