@@ -48,11 +48,23 @@ def estimate(trade_returns, trades_per_day: float | None = None) -> Estimate:
     var_data = 252 * lam * float(np.mean(r**2))
     var = (n * var_data + PRIOR_SIGMA_TRADES * PRIOR_SIGMA**2) / (n + PRIOR_SIGMA_TRADES)
     mu_data = 252 * lam * float(np.mean(r))
+    shrink, mu_sd = _mu_posterior(var, n, lam)
+    return Estimate(mu_data * shrink, mu_sd, float(np.sqrt(var)), "trades", n)
+
+
+def estimate_at(*, mu: float, sigma: float, trades: int, trades_per_day: float) -> Estimate:
+    """The estimate whose μ̂, σ̂ are `mu`, `sigma` from a record of `trades` trades (its sd(μ)
+    as `estimate` gives it): how a bench tabulates `reach_probability` over estimates."""
+    if trades == 0:
+        return Estimate(mu, PRIOR_MU_SD, sigma, "prior", 0)
+    return Estimate(mu, _mu_posterior(sigma**2, trades, trades_per_day)[1], sigma, "trades", trades)
+
+
+def _mu_posterior(var: float, n: int, lam: float) -> tuple[float, float]:
+    """The shrink factor τ² / (τ² + s²) and sd(μ) for σ̂² = `var` from n trades at λ a day."""
     s2 = 252 * lam * var / n
     tau2 = PRIOR_MU_SD**2
-    return Estimate(
-        mu_data * tau2 / (tau2 + s2), float(np.sqrt(tau2 * s2 / (tau2 + s2))), float(np.sqrt(var)), "trades", n
-    )
+    return tau2 / (tau2 + s2), float(np.sqrt(tau2 * s2 / (tau2 + s2)))
 
 
 def reach_probability(
@@ -65,24 +77,27 @@ def reach_probability(
 def reach_probabilities(
     *, ests: list[Estimate], goals: list[simulation.GoalSpec], settings: policies.SizingSettings, paths_each: int
 ) -> np.ndarray:
-    """`reach_probability` for many goals at once. They must share their goal type, target
-    return, horizon and the policy's model (the first estimate's μ, σ, rounded as in DP keys)."""
+    """`reach_probability` for many goals at once: every goal sees the same `paths_each`
+    scenarios (common random numbers), so each answer is the one `reach_probability` gives
+    for that goal alone. They must share their goal type, target return, horizon and the
+    policy's model (the first estimate's μ, σ, rounded as in DP keys)."""
     first, head = ests[0], goals[0]
     n = len(goals)
     ratio = np.array([g.start_ratio for g in goals], dtype=float)
     target = 1 + head.target_return - 1e-12
     protects = settings.on_achieved == "pause" or settings.policy == policies.POLICY_OPTIMAL
+    start_day = np.array([min(g.start_day, head.days) for g in goals])
     rng = np.random.default_rng(REACH_SEED)
-    mus = np.repeat([e.mu for e in ests], paths_each) + np.repeat([e.mu_sd for e in ests], paths_each) * (
-        rng.standard_normal(n * paths_each)
-    )
+    z_mu = rng.standard_normal(paths_each)
+    z = rng.standard_normal((max(head.days - int(start_day.min()), 1), paths_each))
+    mus = (np.array([e.mu for e in ests])[:, None] + np.array([e.mu_sd for e in ests])[:, None] * z_mu).ravel()
     sigmas = np.repeat([e.sigma for e in ests], paths_each)
     outlook = policies.Outlook(mu=first.mu, sigma=first.sigma, target_return=head.target_return, days=head.days)
     spec = simulation.GoalSpec(
         goal_type=head.goal_type,
         target_return=head.target_return,
         days=head.days,
-        start_day=np.repeat([min(g.start_day, head.days) for g in goals], paths_each),
+        start_day=np.repeat(start_day, paths_each),
         start_ratio=np.repeat(ratio, paths_each),
         peak_ratio=np.repeat([g.peak_ratio for g in goals], paths_each),
     )
@@ -90,7 +105,7 @@ def reach_probabilities(
         settings=settings,
         outlook=outlook,
         goal=spec,
-        increments=simulation.model_increments(mus, sigmas),
+        increments=simulation.model_increments(mus, sigmas, shocks=np.tile(z, (1, n))),
         paths=n * paths_each,
         seed=REACH_SEED + 1,
         keep_paths=True,
