@@ -23,7 +23,7 @@ import numpy as np
 from . import policies, simulation
 
 PRIOR_SIGMA = 0.40
-PRIOR_SIGMA_TRADES = 20
+PRIOR_SIGMA_TRADES = 3
 PRIOR_MU_SD = 0.30
 DEFAULT_TRADES_PER_DAY = 1.0
 REACH_PATHS = 4000
