@@ -74,6 +74,17 @@ def reach_probability(
     return float(reach_probabilities(ests=[est], goals=[goal], settings=settings, paths_each=paths)[0])
 
 
+def _scenarios(paths: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed scenarios every goal shares: standard normals for μ (`paths`) and for each
+    day (`days` × `paths`), in antithetic pairs (each path and its mirror image) and scaled
+    to unit variance, so one unlucky draw cannot lift or sink every goal's figure."""
+    rng = np.random.default_rng(REACH_SEED)
+    half = rng.standard_normal((days + 1, (paths + 1) // 2))
+    both = np.concatenate([half, -half], axis=1)[:, :paths]
+    both /= np.sqrt(np.mean(both**2, axis=1, keepdims=True))
+    return both[0], both[1:]
+
+
 def reach_probabilities(
     *, ests: list[Estimate], goals: list[simulation.GoalSpec], settings: policies.SizingSettings, paths_each: int
 ) -> np.ndarray:
@@ -87,9 +98,7 @@ def reach_probabilities(
     target = 1 + head.target_return - 1e-12
     protects = settings.on_achieved == "pause" or settings.policy == policies.POLICY_OPTIMAL
     start_day = np.array([min(g.start_day, head.days) for g in goals])
-    rng = np.random.default_rng(REACH_SEED)
-    z_mu = rng.standard_normal(paths_each)
-    z = rng.standard_normal((max(head.days - int(start_day.min()), 1), paths_each))
+    z_mu, z = _scenarios(paths_each, max(head.days - int(start_day.min()), 1))
     mus = (np.array([e.mu for e in ests])[:, None] + np.array([e.mu_sd for e in ests])[:, None] * z_mu).ravel()
     sigmas = np.repeat([e.sigma for e in ests], paths_each)
     outlook = policies.Outlook(mu=first.mu, sigma=first.sigma, target_return=head.target_return, days=head.days)
