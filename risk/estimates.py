@@ -12,8 +12,10 @@ and their frequency λ (trades per trading day). Annualised, the data say
   μ̂ = μ_data × τ² / (τ² + s²),  sd(μ) = √(τ² s² / (τ² + s²)).
 
 `reach_probability` is the chance that the goal ends at ≥ 100 % under its own policy,
-averaged over that uncertainty: a Monte Carlo (the simulator, a fixed seed) whose paths
-each draw their μ from N(μ̂, sd(μ)²); the policy itself believes μ̂, σ̂.
+averaged over that uncertainty: a Monte Carlo (the simulator) whose paths each draw their
+μ from N(μ̂, sd(μ)²); the policy itself believes μ̂, σ̂. Every goal shares one fixed set of
+scenarios (antithetic, unit variance), so the figure is a smooth function of the goal's
+state and estimate, and many goals computed at once get what each gets alone.
 """
 
 from dataclasses import dataclass
