@@ -231,6 +231,14 @@ def main() -> int:
                 details.append((family, n, mu, sigma, rows))
                 pooled[(family, n)][0].append(predicted)
                 pooled[(family, n)][1].append(reached[policies.POLICY_DEFAULT])
+            p, o = (np.concatenate(part) for part in pooled[(family, n)])
+            rows = deciles(p, o)
+            print(
+                f"| {family} | {n} | all | all | pooled: {len(p)} goals | | {p.mean():.3f} / {o.mean():.3f} "
+                f"| {np.mean((p - o) ** 2):.4f} | {sum(row[4] for row in rows)}/10 "
+                f"| largest decile gap {max((row[3] for row in rows), key=abs):+.1f} points |",
+                flush=True,
+            )
     print("\nCalibration pooled over the six (μ, σ) truths of each returns × n:\n")
     print("| returns | n | goals | Brier | largest decile gap (points) | deciles ok |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
