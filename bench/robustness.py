@@ -30,7 +30,8 @@ predicted| ≤ 3 points, or within the decile's 95 % sampling band if wider).
     .venv/bin/python bench/robustness.py [--quick] [--goals 20000] [--seed 1] [--families t3,garch]
         [--trades 5,20,100] [--deciles]
 
-Pure computation; `--quick` (2,000 goals a case) runs in a few minutes on 2 cores.
+Pure computation. `--quick` (2,000 goals a case, 108 cases) took about 20 minutes on two shared,
+busy cores, split in two processes by `--families`; the full run (20,000 a case) is longer.
 """
 
 import argparse
