@@ -19,6 +19,7 @@ state and estimate, and many goals computed at once get what each gets alone.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,14 +77,17 @@ def reach_probability(
     return float(reach_probabilities(ests=[est], goals=[goal], settings=settings, paths_each=paths)[0])
 
 
+@lru_cache(maxsize=32)
 def _scenarios(paths: int, days: int) -> tuple[np.ndarray, np.ndarray]:
     """The fixed scenarios every goal shares: standard normals for μ (`paths`) and for each
     day (`days` × `paths`), in antithetic pairs (each path and its mirror image) and scaled
-    to unit variance, so one unlucky draw cannot lift or sink every goal's figure."""
+    to unit variance, so one unlucky draw cannot lift or sink every goal's figure. Drawn
+    once per process (read-only)."""
     rng = np.random.default_rng(REACH_SEED)
     half = rng.standard_normal((days + 1, (paths + 1) // 2))
     both = np.concatenate([half, -half], axis=1)[:, :paths]
     both /= np.sqrt(np.mean(both**2, axis=1, keepdims=True))
+    both.setflags(write=False)
     return both[0], both[1:]
 
 
@@ -116,7 +120,7 @@ def reach_probabilities(
         settings=settings,
         outlook=outlook,
         goal=spec,
-        increments=simulation.model_increments(mus, sigmas, shocks=np.tile(z, (1, n))),
+        increments=simulation.model_increments(mus, sigmas, shocks=z if n == 1 else np.tile(z, (1, n))),
         paths=n * paths_each,
         seed=REACH_SEED + 1,
         keep_paths=True,
