@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test test-busy stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-day \
+.PHONY: run test test-busy stop status clean venv lint bench-snapshots bench-api bench-decisions bench-calibration bench-robustness bench-day \
 	backup backup-info backup-verify restore clean-backups failover rebuild-standby standby-status standby-off standby-on bench-standby
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -65,6 +65,10 @@ bench-standby: venv
 
 bench-calibration: venv
 	$(PY) bench/calibration.py $(BENCH_ARGS)
+
+# Sizing and reach_probability when returns are not Gaussian (docs/decisions.md): BENCH_ARGS="--quick" for a short run.
+bench-robustness: venv
+	$(PY) bench/robustness.py $(BENCH_ARGS)
 
 # Stop everything and delete all local data (database, Redis, logs) but the backups
 # (`scripts/stack.sh backup-repo`); `make clean-backups` deletes those too.

@@ -56,7 +56,7 @@ def goal_reach_refresh(*, goal_id: int, now: dt.datetime | None = None) -> Finan
     inputs = sizing_inputs(goal=goal, now=now)
     probability = None
     if inputs.outlook is not None:
-        est = estimates.Estimate(float(goal.reach_mu), est.mu_sd, float(goal.reach_sigma), est.source, est.trades)
+        est = replace(est, mu=float(goal.reach_mu), sigma=float(goal.reach_sigma))
         probability = estimates.reach_probability(est=est, goal=goal_spec(goal, inputs), settings=inputs.settings)
     elif inputs.progress_pct >= 100:
         probability = 1.0

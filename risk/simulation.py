@@ -70,12 +70,13 @@ class SimResult:
 Increments = Callable[[np.random.Generator, int, int], Callable[[int, np.ndarray], np.ndarray]]
 
 
-def model_increments(mu, sigma: float) -> Increments:
+def model_increments(mu, sigma, shocks: np.ndarray | None = None) -> Increments:
     """The reference GBM: draws all shocks up front (so they do not depend on the policy).
-    `mu` may be an array with one drift per path (parameter uncertainty)."""
+    `mu` and `sigma` may be arrays with one value per path (parameter uncertainty);
+    `shocks` (days × paths standard normals) replaces the draws when given."""
 
     def prepare(rng, days, paths):
-        z = rng.standard_normal((days, paths))
+        z = rng.standard_normal((days, paths)) if shocks is None else shocks
 
         def step(t, f):
             return (f * mu - 0.5 * f**2 * sigma**2) * DT + f * sigma * np.sqrt(DT) * z[t]
