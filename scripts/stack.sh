@@ -467,6 +467,10 @@ rebuild_standby() {
   as_pg "'$PG_BIN/pg_basebackup' -h '$root/run' -p $PG_PORT -U postgres -D '$data' -X stream -R -c fast >'$root/basebackup.log' 2>&1" \
     || die "pg_basebackup failed: $(tail -5 "$root/basebackup.log")"
   rm -f "$data/FENCED"
+  # The copy carries the primary's postgresql.auto.conf, and a cluster made by a restore
+  # keeps pgBackRest's recovery settings there (ignored once promoted): a standby would
+  # follow that restore's target timeline (not the primary's) or stop at its target time.
+  as_pg "sed -i -e '/^recovery_target/d' -e '/^restore_command/d' '$data/postgresql.auto.conf'"
   # Its name for synchronous_standby_names, and the archive to catch up from after a long outage.
   cat >> "$data/postgresql.auto.conf" <<EOF
 primary_conninfo = 'host=$root/run port=$PG_PORT user=postgres application_name=$STANDBY_NAME'
