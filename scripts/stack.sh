@@ -173,6 +173,7 @@ $(tail -20 "$logf" 2>/dev/null)"
     sleep 0.2
   done
 }
+log_since() { tail -c +"$(( $1 + 1 ))" "$2" 2>/dev/null | grep -q "$3"; }
 wait_port() { wait_ready "$2" "${3:-}" "${4:-$VAR/log/}" port_open "$1"; }
 mark_started() { echo "$1" >> "$STARTED_FILE"; }
 
@@ -597,10 +598,15 @@ start_app() {
   # Not --daemon/--detach: started here, its pid is known, so a crash at start is seen at
   # once. Its own session, no terminal, output to its log (the caller's pipes stay free).
   rm -f "$pidf"
+  local offset; offset=$(stat -c %s "$logf" 2>/dev/null || echo 0)
   setsid "${cmd[@]}" </dev/null >>"$logf" 2>&1 &
   pid=$!
   wait_ready "$name" "$pid" "$logf" pid_alive "$pidf"
   [ "$name" != web ] || wait_port "${bind##*:}" web "$pid" "$logf"
+  # A worker is ready once it consumes and answers remote control (`celery inspect`: a
+  # broadcast sent before that is lost), which it logs; its pidfile comes earlier.
+  [ "$name" != worker ] || wait_ready worker "$pid" "$logf" log_since "$offset" "$logf" 'celery@.* ready\.'
+
   log "started $name (pid $pid)"
 }
 
