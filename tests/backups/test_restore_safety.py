@@ -82,10 +82,10 @@ def listen_on(port: int, *, name: str, cwd=None, bin_dir=None) -> subprocess.Pop
         link.symlink_to(sys.executable)
         executable = str(link)
     code = (
-        "import socket, sys, time\n"
+        "import signal, socket\n"
         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
         f"s.bind(('127.0.0.1', {port})); s.listen(); print('ready', flush=True)\n"
-        "time.sleep(3600)\n"
+        "signal.pause()  # holds the port until a signal ends it (the restore's, or the test's kill)\n"
     )
     process = subprocess.Popen([executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "ready"
