@@ -118,13 +118,17 @@ def test_restore_refuses_bad_input_and_leaves_the_cluster_alone(drill, drill_app
         assert "there is no backup in the repository" in result.stdout and "exit code 2" in result.stdout
     full_backup(drill)
     oldest = datetime.fromtimestamp(drill.backups()[0]["timestamp"]["stop"], UTC)
+    # The earliest valid target is the backup's stop time rounded up to the second; right after
+    # the backup, "now" rounded down can still lie before it, so wait until the clock has passed it.
+    earliest = oldest.replace(microsecond=0) + timedelta(seconds=1)
+    assert wait_for(lambda: datetime.now(UTC) >= earliest, timeout=5)
     cases = {
         "yesterday at noon": "is not a time",
         "2026-11-25 14:03:00": "has no UTC offset",
         oldest.strftime("%Y-%m-%d %H:%M:%S+00"): "is before the oldest backup",  # its stop time, rounded down
         (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S+00"): "is in the future",
         # A valid target without confirmation (no terminal here, no CONFIRM=yes).
-        datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S+00"): "needs confirmation: run it again with CONFIRM=yes",
+        earliest.strftime("%Y-%m-%d %H:%M:%S+00"): "needs confirmation: run it again with CONFIRM=yes",
     }
     for target, message in cases.items():
         result = drill.make("restore", f"TARGET_TIME={target}", check=False)
