@@ -440,12 +440,19 @@ sync_state() {
 streaming() { [ -n "$(sync_state)" ] && [ "$(sync_state | cut -d/ -f1)" = streaming ]; }
 synchronous() { [ "$(sync_state)" = streaming/sync ]; }
 
+# How the standby reaches the primary (its socket, the primary's port) and names itself.
+primary_conninfo() {
+  echo "primary_conninfo = 'host=$(pg_root)/run port=$PG_PORT user=postgres application_name=$STANDBY_NAME'"
+}
+
 # Start the standby node if it exists and is not running; 1 when there is none.
 start_standby() {
   local root data; root="$(pg_root)"; data="$(standby_data)"
   [ -f "$data/standby.signal" ] || return 1
   node_up "$data" && return 0
   mkdir -p "$root/run-standby"; is_root && chown postgres: "$root/run-standby"
+  # The primary's port may have changed since the standby was made (DB_DIRECT_PORT).
+  as_pg "sed -i \"s|^primary_conninfo = .*|$(primary_conninfo)|\" '$data/postgresql.auto.conf'"
   as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$root/standby.log' -o '$(standby_opts)' -w -t $START_TIMEOUT start >/dev/null" \
     || die "the standby did not start: $(tail -5 "$root/standby.log")"
   mark_started standby
@@ -474,7 +481,7 @@ rebuild_standby() {
   as_pg "sed -i -e '/^recovery_target/d' -e '/^restore_command/d' '$data/postgresql.auto.conf'"
   # Its name for synchronous_standby_names, and the archive to catch up from after a long outage.
   cat >> "$data/postgresql.auto.conf" <<EOF
-primary_conninfo = 'host=$root/run port=$PG_PORT user=postgres application_name=$STANDBY_NAME'
+$(primary_conninfo)
 restore_command = 'pgbackrest --config=$root/pgbackrest/pgbackrest.conf --stanza=$BACKUP_STANZA --pg1-path=$data archive-get %f "%p"'
 EOF
   start_standby
